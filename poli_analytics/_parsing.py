@@ -1,0 +1,215 @@
+"""Turn raw table columns (text from CSV, or Parquet types) into typed columns.
+
+Each parser takes a column as read and returns it typed, or raises
+:class:`~poli_analytics.errors.InvalidValueError` naming the rows that do not
+parse. Row numbers are 1-based positions in the table as read.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .errors import InvalidValueError
+
+TEXT = "str"
+TIMESTAMP_UNIT = "us"
+
+# An ISO 8601 timestamp that carries its own offset ("Z", "+00:00", "-0300").
+_HAS_OFFSET = r"(?:[Zz]|[+-]\d{2}(?::?\d{2})?)$"
+# Reais with a dot decimal: "1234", "1234.5", "1234.56", "1234.560".
+_MONEY = r"^(?P<sign>-?)(?P<reais>\d+)(?:\.(?P<cents>\d{1,2})(?P<rest>\d*))?$"
+
+
+def rows_of(mask: pd.Series) -> list[int]:
+    """1-based data row numbers where ``mask`` is true.
+
+    Tables are read with a 0-based ``RangeIndex`` that later steps keep, so the
+    index label plus one is the row number in the file.
+    """
+    return (mask.index[mask.to_numpy(dtype=bool)] + 1).tolist()
+
+
+def _fail(
+    column: pd.Series, bad: pd.Series, *, source: str, problem: str, expected: str
+) -> InvalidValueError:
+    return InvalidValueError.build(
+        problem,
+        source=source,
+        column=str(column.name),
+        rows=rows_of(bad),
+        examples=column[bad].head(5).tolist(),
+        expected=expected,
+    )
+
+
+def parse_text(column: pd.Series) -> pd.Series:
+    """Text with surrounding blanks removed; empty cells become missing.
+
+    Numbers stored in a Parquet file are turned into their decimal text, so an
+    ID column written as integers still loads (its lost leading zeros cannot be
+    recovered, which is why the contract keeps IDs as text).
+    """
+    if pd.api.types.is_float_dtype(column.dtype):
+        # A float column of whole numbers (IDs that went through a spreadsheet).
+        whole = column.dropna()
+        if (whole == np.floor(whole)).all():
+            column = column.astype("Int64")
+    text = column.astype(TEXT).str.strip()
+    return text.mask(text.eq(""))
+
+
+def parse_enum(
+    column: pd.Series, *, choices: tuple[str, ...], source: str
+) -> pd.Series:
+    """Text restricted to ``choices`` (exact, lower-case spelling)."""
+    text = parse_text(column)
+    bad = text.notna() & ~text.isin(choices)
+    if bad.any():
+        raise _fail(
+            text,
+            bad,
+            source=source,
+            problem="unknown value",
+            expected="one of " + ", ".join(choices),
+        )
+    return text
+
+
+def parse_timestamp(column: pd.Series, *, tz: str, source: str) -> pd.Series:
+    """Time-zone-aware instants, expressed in the account zone ``tz``.
+
+    Accepts ISO 8601 text with an offset (``2025-03-12T15:00:00Z``,
+    ``2025-03-12T12:00:00-03:00``) or without one, read as wall-clock time in
+    ``tz``; a bare date is midnight local. Parquet timestamps keep their zone,
+    naive ones are read in ``tz``.
+
+    A naive local time that happens twice when clocks go back (Brazil until
+    2019) is read as the first occurrence (daylight time); one that never
+    happened because clocks went forward is moved forward by the gap.
+    """
+    if isinstance(column.dtype, pd.DatetimeTZDtype):
+        return column.dt.tz_convert(tz).dt.as_unit(TIMESTAMP_UNIT)
+    if pd.api.types.is_datetime64_dtype(column.dtype):
+        return _localize(column, tz).dt.as_unit(TIMESTAMP_UNIT)
+
+    text = parse_text(column)
+    present = text.notna()
+    with_offset = present & text.str.contains(_HAS_OFFSET, regex=True).fillna(False)
+    naive = present & ~with_offset
+
+    aware_part = pd.to_datetime(
+        text[with_offset], format="ISO8601", utc=True, errors="coerce"
+    )
+    naive_part = pd.to_datetime(text[naive], format="ISO8601", errors="coerce")
+    # "2025-03-12 15:00" is fine; "12/03/2025" or "2025-02-30" is not.
+    looks_iso = text.str.match(r"^\d{4}-\d{2}-\d{2}", na=False)
+
+    parsed = pd.Series(
+        pd.NaT, index=column.index, dtype=f"datetime64[{TIMESTAMP_UNIT}, {tz}]"
+    )
+    if with_offset.any():
+        parsed[with_offset] = aware_part.dt.tz_convert(tz).dt.as_unit(TIMESTAMP_UNIT)
+    if naive.any():
+        parsed[naive] = _localize(naive_part, tz).dt.as_unit(TIMESTAMP_UNIT)
+
+    bad = present & (parsed.isna() | ~looks_iso)
+    if bad.any():
+        raise _fail(
+            text,
+            bad,
+            source=source,
+            problem="unparsable timestamp",
+            expected="an ISO 8601 date-time such as 2025-03-12T15:00:00Z",
+        )
+    return parsed
+
+
+def _localize(naive: pd.Series, tz: str) -> pd.Series:
+    first_occurrence = np.ones(len(naive), dtype=bool)
+    return naive.dt.tz_localize(
+        tz, ambiguous=first_occurrence, nonexistent="shift_forward"
+    )
+
+
+def parse_money(column: pd.Series, *, source: str) -> pd.Series:
+    """Exact amounts in integer centavos (``Int64``).
+
+    Accepts decimal text with a dot (``1234.56``, ``0.1``, ``19.9``, ``12``),
+    Parquet decimals and integers (reais), and Parquet floats through their
+    shortest decimal text (``0.1`` stays 10 centavos). Negative amounts, more
+    than two significant decimals, thousands separators and decimal commas are
+    refused.
+    """
+    if pd.api.types.is_integer_dtype(column.dtype):
+        as_int = column.astype("Int64")
+        _refuse_negative(as_int.astype("Float64"), source=source, column=column)
+        return as_int * 100
+    text = parse_text(column)
+    parts = text.str.extract(_MONEY)
+    present = text.notna()
+    malformed = present & (
+        parts["reais"].isna() | parts["rest"].fillna("").str.strip("0").ne("")
+    )
+    if malformed.any():
+        raise _fail(
+            text,
+            malformed,
+            source=source,
+            problem="not an amount in reais",
+            expected="a non-negative decimal with a dot and at most two decimals, "
+            "such as 1234.56",
+        )
+    negative = present & parts["sign"].eq("-") & text.str.strip("-0.").ne("")
+    if negative.any():
+        raise _fail(
+            text,
+            negative,
+            source=source,
+            problem="negative amount",
+            expected="an amount of zero or more (a refund is a 'refunded' row "
+            "with a positive amount)",
+        )
+    reais = pd.to_numeric(parts["reais"]).astype("Int64")
+    cents = pd.to_numeric(parts["cents"].fillna("0").str.ljust(2, "0")).astype("Int64")
+    return (reais * 100 + cents).where(present)
+
+
+def _refuse_negative(values: pd.Series, *, source: str, column: pd.Series) -> None:
+    negative = values.lt(0).fillna(False)
+    if negative.any():
+        raise _fail(
+            column,
+            negative,
+            source=source,
+            problem="negative amount",
+            expected="an amount of zero or more",
+        )
+
+
+def parse_rating(column: pd.Series, *, source: str) -> pd.Series:
+    """Service rating as a nullable small integer from 1 to 5."""
+    text = parse_text(column)
+    number = pd.to_numeric(text, errors="coerce")
+    whole = number.notna() & (number == np.floor(number.fillna(0)))
+    bad = text.notna() & ~(whole & number.between(1, 5))
+    if bad.any():
+        raise _fail(
+            text,
+            bad,
+            source=source,
+            problem="invalid rating",
+            expected="a whole number from 1 to 5, or an empty cell",
+        )
+    return number.astype("Int8")
+
+
+def parse_tags(column: pd.Series) -> pd.Series:
+    """Tags as clean ``|``-separated text: no blanks around tags, no empty tags."""
+    text = parse_text(column)
+    clean = (
+        text.str.replace(r"\s*\|\s*", "|", regex=True)
+        .str.replace(r"\|{2,}", "|", regex=True)
+        .str.strip("|")
+    )
+    return clean.mask(clean.eq(""))

@@ -1,0 +1,114 @@
+"""The loaded dataset: six typed tables, their account time zone, data quality.
+
+A :class:`Dataset` is what :func:`~poli_analytics.loading.load_dataset`
+returns and what scoping, filtering and the metrics take. Its tables follow
+the data contract, typed, plus a few columns derived once at load time so
+that every later step is a plain filter and group-by:
+
+``contacts.first_operator_id``
+    The operator who wrote the contact's first operator message in the whole
+    dataset (ties on ``sent_at`` broken by the smaller ``message_id``); empty
+    when no operator ever wrote to the contact. Scoping blanks it when that
+    operator is outside the viewer's scope.
+``messages.contact_id``, ``department``, ``channel``, ``campaign``
+    Copied from the message's chat.
+``messages.local_date``
+    The local calendar day of ``sent_at`` in the account time zone.
+``opportunities.department``, ``channel``, ``campaign``
+    Copied from the opportunity's chat; empty for an opportunity without one.
+``payments.operator_id``, ``ticket_id``, ``department``, ``channel``, ``campaign``
+    Copied from the payment's opportunity: the operator credited with a sale
+    is the opportunity's creator.
+
+Money columns are renamed ``amount_cents`` and hold exact integer centavos.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+import pandas as pd
+
+__all__ = ["DataQuality", "Dataset"]
+
+CHAT_ATTRIBUTES = ["department", "channel", "campaign"]
+DERIVED_COLUMNS = {
+    "contacts": ["first_operator_id"],
+    "messages": ["contact_id", *CHAT_ATTRIBUTES, "local_date"],
+    "opportunities": CHAT_ATTRIBUTES,
+    "payments": ["operator_id", "ticket_id", *CHAT_ATTRIBUTES],
+}
+
+
+@dataclass(frozen=True)
+class DataQuality:
+    """What the loader noticed and fixed, for the caller to read.
+
+    Attributes
+    ----------
+    duplicate_rows_dropped : dict of str to int
+        Per table, exact duplicate rows (the same event delivered twice) that
+        were dropped, so they are counted once.
+    notes : list of str
+        Other things worth knowing, such as IDs stored as numbers in Parquet.
+    """
+
+    duplicate_rows_dropped: dict[str, int] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def is_clean(self) -> bool:
+        """True when nothing was dropped and nothing noted."""
+        return not any(self.duplicate_rows_dropped.values()) and not self.notes
+
+    def to_dict(self) -> dict[str, object]:
+        """A JSON-ready summary."""
+        return {
+            "duplicate_rows_dropped": dict(self.duplicate_rows_dropped),
+            "notes": list(self.notes),
+        }
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """The six tables of one account, typed and checked.
+
+    Attributes
+    ----------
+    contacts, operators, chats, messages, opportunities, payments : DataFrame
+        The contract tables (see the module docstring for derived columns).
+    tz : str
+        The account time zone (IANA name) in which timestamps are expressed
+        and calendar days are counted.
+    quality : DataQuality
+        Duplicates dropped and other notes from loading.
+    """
+
+    contacts: pd.DataFrame
+    operators: pd.DataFrame
+    chats: pd.DataFrame
+    messages: pd.DataFrame
+    opportunities: pd.DataFrame
+    payments: pd.DataFrame
+    tz: str
+    quality: DataQuality = field(default_factory=DataQuality)
+
+    def with_tables(self, **tables: pd.DataFrame) -> Dataset:
+        """A copy with some tables replaced (the frames are not copied)."""
+        return replace(self, **tables)
+
+    def date_range(self) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+        """First and last local calendar day with any event, or None if empty."""
+        stamps = pd.concat(
+            [
+                self.contacts["created_at"],
+                self.chats["opened_at"],
+                self.messages["sent_at"],
+                self.opportunities["created_at"],
+                self.payments["occurred_at"],
+            ],
+            ignore_index=True,
+        ).dropna()
+        if stamps.empty:
+            return None
+        return stamps.min().normalize(), stamps.max().normalize()

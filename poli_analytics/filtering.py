@@ -1,0 +1,236 @@
+"""The report selection: period and filters, checked against the viewer's scope.
+
+The period is made of local calendar days in the account time zone, both
+ends inclusive: ``[start 00:00, day after end 00:00)``. Department, channel
+and ad campaign act on a message, opportunity or payment through its chat;
+an opportunity without a chat passes only when none of those three filters
+is set. The operator filter selects the writer of a message and the creator
+of an opportunity (and so the seller of its payments), not the chat's
+current holder.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from .dataset import Dataset
+from .errors import ScopeError, SelectionError
+from .scoping import Viewer
+
+__all__ = ["FilteredView", "Selection", "filter_choices", "filter_dataset"]
+
+FILTERS = {
+    "departments": "department",
+    "channels": "channel",
+    "operators": "operator",
+    "campaigns": "campaign",
+}
+
+
+def _as_tuple(values: Iterable[str] | str | None) -> tuple[str, ...]:
+    if values is None:
+        return ()
+    if isinstance(values, str):
+        return (values,)
+    return tuple(dict.fromkeys(str(v) for v in values))
+
+
+def _as_date(value: dt.date | str | None, name: str) -> dt.date | None:
+    if (
+        value is None
+        or isinstance(value, dt.date)
+        and not isinstance(value, dt.datetime)
+    ):
+        return value
+    if isinstance(value, dt.datetime):
+        return value.date()
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        msg = f"{name} date {value!r} is not a date; expected YYYY-MM-DD"
+        raise SelectionError(msg) from None
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which period and which slices a report covers.
+
+    Parameters
+    ----------
+    start, end : date or "YYYY-MM-DD" or None
+        Local calendar days, both inclusive. ``None`` leaves that side open
+        (the whole history of the data).
+    departments, channels, operators, campaigns : iterable of str
+        Keep only these values; empty means all. Operators are operator IDs.
+
+    Examples
+    --------
+    >>> chosen = Selection(start="2025-03-01", end="2025-03-31", departments="Vendas")
+    >>> chosen.start, chosen.departments
+    (datetime.date(2025, 3, 1), ('Vendas',))
+    """
+
+    start: dt.date | None = None
+    end: dt.date | None = None
+    departments: tuple[str, ...] = field(default=())
+    channels: tuple[str, ...] = field(default=())
+    operators: tuple[str, ...] = field(default=())
+    campaigns: tuple[str, ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "start", _as_date(self.start, "start"))
+        object.__setattr__(self, "end", _as_date(self.end, "end"))
+        for name in FILTERS:
+            object.__setattr__(self, name, _as_tuple(getattr(self, name)))
+        if self.start and self.end and self.start > self.end:
+            msg = f"start date {self.start} is after end date {self.end}"
+            raise SelectionError(msg)
+
+    def bounds(self, tz: str) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
+        """The period as ``[lower, upper)`` instants in ``tz`` (None when open)."""
+
+        def midnight(day: dt.date) -> pd.Timestamp:
+            return pd.Timestamp(day).tz_localize(tz, nonexistent="shift_forward")
+
+        lower = midnight(self.start) if self.start else None
+        upper = midnight(self.end + dt.timedelta(days=1)) if self.end else None
+        return lower, upper
+
+    @property
+    def filters_by_chat(self) -> bool:
+        """True when a department, channel or campaign filter is set."""
+        return bool(self.departments or self.channels or self.campaigns)
+
+    def to_dict(self) -> dict[str, object]:
+        """A JSON-ready description."""
+        return {
+            "start": self.start.isoformat() if self.start else None,
+            "end": self.end.isoformat() if self.end else None,
+            **{name: list(getattr(self, name)) for name in FILTERS},
+        }
+
+
+def filter_choices(dataset: Dataset) -> dict[str, list[str]]:
+    """The values each filter can take in ``dataset``, sorted.
+
+    Call it on a scoped dataset to get the choices a viewer may pick from:
+    nothing outside the scope appears. Operators are the writers of messages
+    and creators of opportunities.
+    """
+    chats = dataset.chats
+    people = pd.concat(
+        [dataset.messages["operator_id"], dataset.opportunities["operator_id"]]
+    )
+    return {
+        "departments": sorted(chats["department"].dropna().unique()),
+        "channels": sorted(chats["channel"].dropna().unique()),
+        "operators": sorted(people.dropna().unique()),
+        "campaigns": sorted(chats["campaign"].dropna().unique()),
+    }
+
+
+def check_selection(scoped: Dataset, selection: Selection, viewer: Viewer) -> None:
+    """Refuse filter values the viewer cannot see (or that do not exist).
+
+    Raises
+    ------
+    ScopeError
+        For a supervisor or operator, a value outside their scope.
+    SelectionError
+        For a manager, a value that does not occur in the data.
+    """
+    choices = filter_choices(scoped)
+    for name, label in FILTERS.items():
+        outside = [v for v in getattr(selection, name) if v not in choices[name]]
+        if not outside:
+            continue
+        values = ", ".join(repr(v) for v in outside)
+        if viewer.role == "manager":
+            msg = f"{label} {values} does not occur in the data"
+            raise SelectionError(msg)
+        msg = f"{label} {values} is outside the scope of {viewer.describe()}"
+        raise ScopeError(msg)
+
+
+@dataclass(frozen=True)
+class FilteredView:
+    """The events a report counts, after scoping and the selection.
+
+    Attributes
+    ----------
+    messages : DataFrame
+        Operator messages sent within the period that pass the filters.
+    opportunities : DataFrame
+        Opportunities created within the period that pass the filters.
+    payments : DataFrame
+        Payments (paid and refunded) within the period whose opportunity
+        passes the filters, whenever that opportunity was created.
+    dataset : Dataset
+        The scoped dataset the view was cut from (for contacts and chats).
+    lower, upper : Timestamp or None
+        The period ``[lower, upper)``; None when that side is open.
+    """
+
+    messages: pd.DataFrame
+    opportunities: pd.DataFrame
+    payments: pd.DataFrame
+    dataset: Dataset
+    lower: pd.Timestamp | None
+    upper: pd.Timestamp | None
+
+    def in_period(self, stamps: pd.Series) -> pd.Series:
+        """Mask of ``stamps`` within the period (missing stamps are outside)."""
+        return _in_period(stamps, self.lower, self.upper)
+
+
+def _in_period(
+    stamps: pd.Series, lower: pd.Timestamp | None, upper: pd.Timestamp | None
+) -> pd.Series:
+    keep = stamps.notna()
+    if lower is not None:
+        keep &= stamps.ge(lower).fillna(False)
+    if upper is not None:
+        keep &= stamps.lt(upper).fillna(False)
+    return keep
+
+
+def _passes(frame: pd.DataFrame, selection: Selection) -> pd.Series:
+    keep = pd.Series(True, index=frame.index)
+    for name, column in (
+        ("departments", "department"),
+        ("channels", "channel"),
+        ("campaigns", "campaign"),
+        ("operators", "operator_id"),
+    ):
+        wanted = getattr(selection, name)
+        if wanted:
+            keep &= frame[column].isin(wanted).fillna(False)
+    return keep
+
+
+def filter_dataset(scoped: Dataset, selection: Selection) -> FilteredView:
+    """Cut the events a report counts out of an already scoped dataset.
+
+    Filtering never widens what scoping allowed: it only removes rows.
+    """
+    lower, upper = selection.bounds(scoped.tz)
+    messages = scoped.messages
+    messages = messages[
+        messages["sender"].eq("operator")
+        & _in_period(messages["sent_at"], lower, upper)
+        & _passes(messages, selection)
+    ]
+    opportunities = scoped.opportunities
+    opportunities = opportunities[
+        _in_period(opportunities["created_at"], lower, upper)
+        & _passes(opportunities, selection)
+    ]
+    payments = scoped.payments
+    payments = payments[
+        _in_period(payments["occurred_at"], lower, upper) & _passes(payments, selection)
+    ]
+    return FilteredView(messages, opportunities, payments, scoped, lower, upper)

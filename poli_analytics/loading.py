@@ -1,0 +1,287 @@
+"""Read a dataset folder (or in-memory frames) into a checked :class:`Dataset`.
+
+Every table is parsed with the same rules whether it came from CSV, Parquet or
+a DataFrame: IDs and phones as text, timestamps in the account time zone,
+money as integer centavos. Bad input raises a
+:class:`~poli_analytics.errors.DataContractError` subclass naming the file,
+the column, the rows and what was expected.
+"""
+
+from __future__ import annotations
+
+import csv
+import logging
+import zoneinfo
+from collections.abc import Mapping
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pa_csv
+import pyarrow.parquet as pq
+
+from . import _parsing
+from ._schema import DEFAULT_TZ, TABLES, Table
+from .dataset import DERIVED_COLUMNS, DataQuality, Dataset
+from .errors import DataContractError, MissingColumnError, SelectionError
+from .validation import check_references, check_table
+
+__all__ = ["dataset_from_frames", "load_dataset", "read_table"]
+
+logger = logging.getLogger(__name__)
+
+
+def load_dataset(folder: str | Path, *, tz: str = DEFAULT_TZ) -> Dataset:
+    """Load the six contract tables from a folder.
+
+    Parameters
+    ----------
+    folder : str or Path
+        A folder holding ``NAME.csv`` or ``NAME.parquet`` for each of
+        contacts, operators, chats, messages, opportunities and payments.
+        CSV files are UTF-8 (a BOM is accepted), comma-separated, with a
+        header row.
+    tz : str, default "America/Sao_Paulo"
+        Account time zone: timestamps without an offset are read in it, and
+        calendar days are counted in it.
+
+    Returns
+    -------
+    Dataset
+        Typed, checked tables; exact duplicate rows dropped and counted in
+        ``dataset.quality``.
+
+    Raises
+    ------
+    DataContractError
+        A file is missing or unreadable, or a table breaks the contract.
+    SelectionError
+        ``tz`` is not a known time zone.
+
+    Examples
+    --------
+    >>> from poli_analytics import load_dataset, sample_data_dir
+    >>> data = load_dataset(sample_data_dir())
+    >>> data.tz
+    'America/Sao_Paulo'
+    """
+    _check_tz(tz)
+    folder = Path(folder)
+    if not folder.is_dir():
+        msg = f"{folder}: not a dataset folder (expected a folder of contract tables)"
+        raise DataContractError(msg, source=str(folder))
+    raw: dict[str, pd.DataFrame] = {}
+    sources: dict[str, str] = {}
+    notes: list[str] = []
+    for name in TABLES:
+        path = _table_file(folder, name)
+        sources[name] = path.name
+        raw[name] = read_table(path, notes=notes)
+    logger.info("read %s", ", ".join(f"{len(raw[n])} {n}" for n in raw))
+    return _build(raw, sources, tz=tz, notes=notes)
+
+
+def dataset_from_frames(
+    tables: Mapping[str, pd.DataFrame], *, tz: str = DEFAULT_TZ
+) -> Dataset:
+    """Check and type six in-memory tables exactly as :func:`load_dataset` does.
+
+    Parameters
+    ----------
+    tables : mapping of str to DataFrame
+        One frame per contract table name; cells may be text (as read from a
+        CSV) or already typed. Error messages name the table instead of a file.
+    tz : str, default "America/Sao_Paulo"
+        Account time zone.
+    """
+    _check_tz(tz)
+    missing = [name for name in TABLES if name not in tables]
+    if missing:
+        msg = f"missing tables: {', '.join(missing)}; expected all of {list(TABLES)}"
+        raise DataContractError(msg, source="<frames>")
+    raw = {name: tables[name].reset_index(drop=True) for name in TABLES}
+    return _build(raw, {name: name for name in TABLES}, tz=tz, notes=[])
+
+
+def read_table(path: str | Path, *, notes: list[str] | None = None) -> pd.DataFrame:
+    """Read one CSV or Parquet file with every CSV column as text.
+
+    No contract checks happen here; see :func:`load_dataset`. ``notes``
+    collects remarks for the data-quality summary.
+    """
+    path = Path(path)
+    try:
+        if path.suffix == ".parquet":
+            frame = pq.read_table(path).to_pandas()
+            numeric = [c for c in frame.columns if _looks_like_numeric_id(frame, c)]
+            if numeric and notes is not None:
+                notes.append(
+                    f"{path.name}: {', '.join(numeric)} stored as numbers; read as "
+                    "text (leading zeros lost before loading cannot be restored)"
+                )
+            return frame
+        header = _csv_header(path)
+        convert = pa_csv.ConvertOptions(
+            column_types=dict.fromkeys(header, pa.string()),
+            null_values=[""],
+            strings_can_be_null=True,
+            quoted_strings_can_be_null=True,
+        )
+        table = pa_csv.read_csv(path, convert_options=convert)
+    except (pa.ArrowInvalid, UnicodeDecodeError, OSError) as exc:
+        problem = str(exc).splitlines()[0]
+        msg = f"{path.name}: cannot be read as a UTF-8 comma-separated file ({problem})"
+        raise DataContractError(msg, source=path.name) from None
+    return table.to_pandas()
+
+
+def _csv_header(path: Path) -> list[str]:
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        return next(csv.reader(handle), [])
+
+
+def _looks_like_numeric_id(frame: pd.DataFrame, column: str) -> bool:
+    return (column.endswith("_id") or column == "phone") and (
+        pd.api.types.is_numeric_dtype(frame[column].dtype)
+    )
+
+
+def _table_file(folder: Path, name: str) -> Path:
+    found = [folder / f"{name}.{ext}" for ext in ("csv", "parquet")]
+    found = [p for p in found if p.exists()]
+    if len(found) == 1:
+        return found[0]
+    if not found:
+        msg = f"{folder}: no {name}.csv or {name}.parquet (all six tables are needed)"
+    else:
+        msg = f"{folder}: both {name}.csv and {name}.parquet exist; keep only one"
+    raise DataContractError(msg, source=f"{name}")
+
+
+def _check_tz(tz: str) -> None:
+    try:
+        zoneinfo.ZoneInfo(tz)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        msg = (
+            f"unknown time zone {tz!r}; expected an IANA name such as America/Sao_Paulo"
+        )
+        raise SelectionError(msg) from None
+
+
+def _build(
+    raw: dict[str, pd.DataFrame], sources: dict[str, str], *, tz: str, notes: list[str]
+) -> Dataset:
+    typed: dict[str, pd.DataFrame] = {}
+    dropped: dict[str, int] = {}
+    for name, spec in TABLES.items():
+        frame = _parse_table(raw[name], spec, source=sources[name], tz=tz)
+        typed[name], dropped[name] = check_table(frame, name, source=sources[name])
+        if dropped[name]:
+            logger.info(
+                "%s: dropped %d exact duplicate rows", sources[name], dropped[name]
+            )
+    check_references(typed, sources)
+    quality = DataQuality(duplicate_rows_dropped=dropped, notes=notes)
+    return _derive(typed, sources, tz=tz, quality=quality)
+
+
+def _parse_table(
+    frame: pd.DataFrame, spec: Table, *, source: str, tz: str
+) -> pd.DataFrame:
+    frame = frame.rename(columns=lambda c: str(c).strip())
+    missing = [c for c in spec.column_names if c not in frame.columns]
+    if missing:
+        available = ", ".join(map(str, frame.columns)) or "none"
+        hint = ""
+        if len(frame.columns) == 1 and ";" in str(frame.columns[0]):
+            hint = " (the header holds ';': contract files are comma-separated)"
+        msg = (
+            f"{source}: missing column{'s' if len(missing) > 1 else ''} "
+            f"{', '.join(repr(c) for c in missing)}; the file has {available}{hint}"
+        )
+        raise MissingColumnError(msg, source=source, column=missing[0])
+    clashing = [c for c in DERIVED_COLUMNS.get(spec.name, []) if c in frame.columns]
+    if clashing:
+        msg = (
+            f"{source}: extra column {clashing[0]!r} clashes with a column the "
+            "loader derives; rename or remove it"
+        )
+        raise DataContractError(msg, source=source, column=clashing[0])
+
+    parsed = {}
+    for column in spec.columns:
+        values = frame[column.name]
+        if column.kind == "timestamp":
+            parsed[column.name] = _parsing.parse_timestamp(values, tz=tz, source=source)
+        elif column.kind == "money":
+            parsed[column.typed_name] = _parsing.parse_money(values, source=source)
+        elif column.kind == "enum":
+            parsed[column.name] = _parsing.parse_enum(
+                values, choices=column.choices, source=source
+            )
+        elif column.kind == "rating":
+            parsed[column.name] = _parsing.parse_rating(values, source=source)
+        elif column.kind == "tags":
+            parsed[column.name] = _parsing.parse_tags(values)
+        else:
+            parsed[column.name] = _parsing.parse_text(values)
+    extras = frame.drop(columns=spec.column_names)
+    return pd.concat([pd.DataFrame(parsed, index=frame.index), extras], axis=1)
+
+
+def _derive(
+    tables: dict[str, pd.DataFrame],
+    sources: dict[str, str],
+    *,
+    tz: str,
+    quality: DataQuality,
+) -> Dataset:
+    tables = {name: frame.reset_index(drop=True) for name, frame in tables.items()}
+    chats = tables["chats"].set_index("ticket_id")
+    chat_attributes = ["contact_id", "department", "channel", "campaign"]
+
+    messages = tables["messages"]
+    for column in chat_attributes:
+        messages[column] = messages["ticket_id"].map(chats[column])
+    messages["local_date"] = messages["sent_at"].dt.tz_localize(None).dt.normalize()
+
+    opportunities = tables["opportunities"]
+    for column in chat_attributes[1:]:
+        opportunities[column] = opportunities["ticket_id"].map(chats[column])
+
+    by_opportunity = opportunities.set_index("opportunity_id")
+    payments = tables["payments"]
+    for column in ["operator_id", "ticket_id", *chat_attributes[1:]]:
+        payments[column] = payments["opportunity_id"].map(by_opportunity[column])
+
+    contacts = tables["contacts"]
+    contacts["first_operator_id"] = contacts["contact_id"].map(
+        first_operator_by_contact(messages)
+    )
+    return Dataset(
+        contacts=contacts,
+        operators=tables["operators"],
+        chats=tables["chats"],
+        messages=messages,
+        opportunities=opportunities,
+        payments=payments,
+        tz=tz,
+        quality=quality,
+    )
+
+
+def first_operator_by_contact(messages: pd.DataFrame) -> pd.Series:
+    """The writer of each contact's first operator message, indexed by contact.
+
+    The earliest ``sent_at`` wins; on a tie the smaller ``message_id`` (text
+    order) wins. ``messages`` needs ``contact_id``, ``sender``, ``sent_at``,
+    ``message_id`` and ``operator_id``.
+    """
+    by_operator = messages.loc[
+        messages["sender"].eq("operator"),
+        ["contact_id", "sent_at", "message_id", "operator_id"],
+    ]
+    first = by_operator.sort_values(
+        ["contact_id", "sent_at", "message_id"]
+    ).drop_duplicates("contact_id")
+    return first.set_index("contact_id")["operator_id"]

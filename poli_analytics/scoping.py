@@ -1,0 +1,187 @@
+"""Who sees what: limit a dataset to one viewer before anything else happens.
+
+- A manager sees everything.
+- A supervisor sees the chats of the departments they supervise, and those
+  chats' messages, opportunities and payments (an opportunity without a chat
+  belongs to no department, so no supervisor sees it).
+- An operator sees the messages they wrote and the opportunities they
+  created, the payments of those opportunities, and the chats and contacts
+  those belong to.
+
+Scoping also blanks what would point outside the scope: a contact's first
+operator when that operator is not in the scope, and, for an operator, the
+current holder of a chat they wrote in when that is someone else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import pandas as pd
+
+from .dataset import Dataset
+from .errors import SelectionError
+
+__all__ = ["Role", "Viewer", "scope_dataset"]
+
+Role = Literal["manager", "supervisor", "operator"]
+ROLES: tuple[Role, ...] = ("manager", "supervisor", "operator")
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """The person a report is for.
+
+    Parameters
+    ----------
+    role : {"manager", "supervisor", "operator"}, default "manager"
+    departments : tuple of str
+        The departments a supervisor supervises (at least one; only for
+        supervisors).
+    operator_id : str or None
+        The operator's own ID (only, and always, for operators).
+
+    Examples
+    --------
+    >>> Viewer.supervisor("Vendas", "Suporte").departments
+    ('Vendas', 'Suporte')
+    >>> Viewer.operator("op-007").describe()
+    'operator op-007'
+    """
+
+    role: Role = "manager"
+    departments: tuple[str, ...] = ()
+    operator_id: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.role not in ROLES:
+            msg = f"unknown role {self.role!r}; expected one of {', '.join(ROLES)}"
+            raise SelectionError(msg)
+        if self.role == "supervisor" and not self.departments:
+            msg = "a supervisor needs at least one department to supervise"
+            raise SelectionError(msg)
+        if self.role != "supervisor" and self.departments:
+            msg = f"scope departments apply to supervisors only, not to a {self.role}"
+            raise SelectionError(msg)
+        if self.role == "operator" and not self.operator_id:
+            msg = "an operator viewer needs their own operator ID"
+            raise SelectionError(msg)
+        if self.role != "operator" and self.operator_id:
+            msg = f"a scope operator is for the operator role, not a {self.role}"
+            raise SelectionError(msg)
+
+    @classmethod
+    def manager(cls) -> Viewer:
+        """A viewer who sees everything."""
+        return cls("manager")
+
+    @classmethod
+    def supervisor(cls, *departments: str) -> Viewer:
+        """A viewer limited to the chats of ``departments``."""
+        return cls("supervisor", departments=tuple(departments))
+
+    @classmethod
+    def operator(cls, operator_id: str) -> Viewer:
+        """A viewer limited to their own messages and opportunities."""
+        return cls("operator", operator_id=operator_id)
+
+    def describe(self) -> str:
+        """A short text such as ``'supervisor of Vendas, Suporte'``."""
+        if self.role == "supervisor":
+            return "supervisor of " + ", ".join(self.departments)
+        if self.role == "operator":
+            return f"operator {self.operator_id}"
+        return "manager"
+
+    def to_dict(self) -> dict[str, object]:
+        """A JSON-ready description."""
+        return {
+            "role": self.role,
+            "departments": list(self.departments),
+            "operator_id": self.operator_id,
+        }
+
+
+def scope_dataset(dataset: Dataset, viewer: Viewer) -> Dataset:
+    """Return the part of ``dataset`` that ``viewer`` may see.
+
+    Rows are only ever removed or blanked, never added; scoping twice gives
+    the same result as scoping once.
+
+    Raises
+    ------
+    SelectionError
+        A supervisor's department has no chats in the dataset, or an
+        operator viewer's ID is not an operator of the dataset.
+    """
+    if viewer.role == "manager":
+        return dataset
+    if viewer.role == "supervisor":
+        return _scope_supervisor(dataset, viewer.departments)
+    return _scope_operator(dataset, str(viewer.operator_id))
+
+
+def _scope_supervisor(dataset: Dataset, departments: tuple[str, ...]) -> Dataset:
+    known = set(dataset.chats["department"].unique())
+    unknown = [d for d in departments if d not in known]
+    if unknown:
+        msg = (
+            f"supervised department {', '.join(map(repr, unknown))} has no chats in "
+            "this dataset; check the spelling of the scope department"
+        )
+        raise SelectionError(msg)
+
+    chats = dataset.chats[dataset.chats["department"].isin(departments)]
+    messages = dataset.messages[dataset.messages["department"].isin(departments)]
+    opportunities = dataset.opportunities[
+        dataset.opportunities["department"].isin(departments)
+    ]
+    return _finish(dataset, chats, messages, opportunities)
+
+
+def _scope_operator(dataset: Dataset, operator_id: str) -> Dataset:
+    if not dataset.operators["operator_id"].eq(operator_id).any():
+        msg = f"operator {operator_id!r} is not an operator of this dataset"
+        raise SelectionError(msg)
+
+    messages = dataset.messages[dataset.messages["operator_id"].eq(operator_id)]
+    opportunities = dataset.opportunities[
+        dataset.opportunities["operator_id"].eq(operator_id)
+    ]
+    tickets = pd.concat([messages["ticket_id"], opportunities["ticket_id"]]).dropna()
+    chats = dataset.chats[dataset.chats["ticket_id"].isin(tickets)]
+    # The chat's current holder may be a colleague after a transfer.
+    chats = chats.assign(
+        operator_id=chats["operator_id"].where(chats["operator_id"].eq(operator_id))
+    )
+    return _finish(dataset, chats, messages, opportunities)
+
+
+def _finish(
+    dataset: Dataset,
+    chats: pd.DataFrame,
+    messages: pd.DataFrame,
+    opportunities: pd.DataFrame,
+) -> Dataset:
+    """Derive payments, contacts and operators from the scoped chats and events."""
+    payments = dataset.payments[
+        dataset.payments["opportunity_id"].isin(opportunities["opportunity_id"])
+    ]
+    contact_ids = pd.concat([chats["contact_id"], opportunities["contact_id"]])
+    contacts = dataset.contacts[dataset.contacts["contact_id"].isin(contact_ids)]
+
+    people = pd.concat(
+        [messages["operator_id"], opportunities["operator_id"], chats["operator_id"]]
+    ).dropna()
+    operators = dataset.operators[dataset.operators["operator_id"].isin(people)]
+    first = contacts["first_operator_id"]
+    contacts = contacts.assign(first_operator_id=first.where(first.isin(people)))
+    return dataset.with_tables(
+        contacts=contacts,
+        operators=operators,
+        chats=chats,
+        messages=messages,
+        opportunities=opportunities,
+        payments=payments,
+    )

@@ -1,0 +1,167 @@
+"""Checks of the data contract that go beyond parsing one column.
+
+Within a table: required values present, exact duplicates dropped once,
+primary keys unique. Across tables: every reference points at a row that
+exists, an operator message names its writer, an opportunity's contact is
+its chat's contact, and a chat's times run forward. Every refusal names the
+file, the column, the rows and what was expected.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ._parsing import rows_of
+from ._schema import TABLES
+from .errors import (
+    DanglingReferenceError,
+    DuplicateKeyError,
+    InvalidValueError,
+)
+
+__all__ = ["check_references", "check_table"]
+
+
+def check_table(
+    frame: pd.DataFrame, table: str, *, source: str
+) -> tuple[pd.DataFrame, int]:
+    """Check one typed table; return it without exact duplicates, and their count.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        The typed table, indexed by 0-based row position in the file.
+    table : str
+        Contract table name.
+    source : str
+        File name used in error messages.
+
+    Raises
+    ------
+    InvalidValueError
+        A required value is empty.
+    DuplicateKeyError
+        Two rows that differ share a primary key.
+    """
+    spec = TABLES[table]
+    for column in spec.columns:
+        if column.required:
+            empty = frame[column.typed_name].isna()
+            if empty.any():
+                raise InvalidValueError.build(
+                    "empty value in a required column",
+                    source=source,
+                    column=column.name,
+                    rows=rows_of(empty),
+                    expected="a value in every row",
+                )
+
+    exact_duplicate = frame.duplicated(keep="first")
+    deduplicated = frame[~exact_duplicate]
+    clash = deduplicated[spec.key].duplicated(keep=False)
+    if clash.any():
+        keys = deduplicated.loc[clash, spec.key]
+        raise DuplicateKeyError.build(
+            "the same key on rows with different content",
+            source=source,
+            column=spec.key,
+            rows=rows_of(clash),
+            examples=keys.drop_duplicates().tolist(),
+            expected=f"one row per {spec.key} (exact repeats are dropped)",
+        )
+    return deduplicated, int(exact_duplicate.sum())
+
+
+def check_references(tables: dict[str, pd.DataFrame], sources: dict[str, str]) -> None:
+    """Refuse rows that point nowhere or contradict the row they point at.
+
+    Raises
+    ------
+    DanglingReferenceError
+        A ticket, contact, operator or opportunity that does not exist.
+    InvalidValueError
+        An operator message without its writer, a writer on a contact or bot
+        message, an opportunity whose contact differs from its chat's, or chat
+        times that run backwards.
+    """
+    chats = tables["chats"]
+    messages = tables["messages"]
+    opportunities = tables["opportunities"]
+
+    def must_exist(table: str, column: str, target: str, key: str) -> None:
+        values = tables[table][column]
+        dangling = values.notna() & ~values.isin(tables[target][key])
+        if dangling.any():
+            raise DanglingReferenceError.build(
+                "reference to a row that does not exist",
+                source=sources[table],
+                column=column,
+                rows=rows_of(dangling),
+                examples=values[dangling].drop_duplicates().tolist(),
+                expected=f"a {key} present in {sources[target]}",
+            )
+
+    must_exist("chats", "contact_id", "contacts", "contact_id")
+    must_exist("chats", "operator_id", "operators", "operator_id")
+    must_exist("messages", "ticket_id", "chats", "ticket_id")
+    must_exist("messages", "operator_id", "operators", "operator_id")
+    must_exist("opportunities", "ticket_id", "chats", "ticket_id")
+    must_exist("opportunities", "contact_id", "contacts", "contact_id")
+    must_exist("opportunities", "operator_id", "operators", "operator_id")
+    must_exist("payments", "opportunity_id", "opportunities", "opportunity_id")
+
+    by_operator = messages["sender"].eq("operator")
+    writer = messages["operator_id"].notna()
+    _refuse(
+        by_operator & ~writer,
+        messages["operator_id"],
+        sources["messages"],
+        "operator message without its writer",
+        "the operator_id of the operator who wrote it",
+    )
+    _refuse(
+        ~by_operator & writer,
+        messages["sender"],
+        sources["messages"],
+        "operator_id set on a message not sent by an operator",
+        "an empty operator_id unless sender is 'operator'",
+    )
+
+    chat_contact = opportunities["ticket_id"].map(
+        chats.set_index("ticket_id")["contact_id"]
+    )
+    _refuse(
+        chat_contact.notna() & chat_contact.ne(opportunities["contact_id"]),
+        opportunities["contact_id"],
+        sources["opportunities"],
+        "contact differs from the contact of the opportunity's chat",
+        "the contact_id of the chat named in ticket_id",
+    )
+
+    start = chats["assigned_at"].fillna(chats["opened_at"])
+    for column, earliest, after in (
+        ("assigned_at", chats["opened_at"], "opened_at"),
+        ("first_response_at", start, "assigned_at (or opened_at)"),
+        ("closed_at", start, "assigned_at (or opened_at)"),
+    ):
+        _refuse(
+            chats[column].lt(earliest).fillna(False),
+            chats[column],
+            sources["chats"],
+            f"{column} before {after}",
+            f"{column} at or after {after}",
+        )
+
+
+def _refuse(
+    bad: pd.Series, column: pd.Series, source: str, problem: str, expected: str
+) -> None:
+    if bad.any():
+        raise InvalidValueError.build(
+            problem,
+            source=source,
+            column=str(column.name),
+            rows=rows_of(bad),
+            examples=column[bad].head(5).astype(str).tolist(),
+            expected=expected,
+        )
