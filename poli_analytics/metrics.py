@@ -232,11 +232,18 @@ def _chat_stats(messages: pd.DataFrame, chats: pd.DataFrame) -> pd.DataFrame:
         {
             "response_s": (by_ticket["first_response_at"] - start).dt.total_seconds(),
             "service_s": (by_ticket["closed_at"] - start).dt.total_seconds(),
-            "rating": by_ticket["rating"].astype("Float64"),
+            "rating": by_ticket["rating"].astype("float64"),
         }
     )
     served = messages.drop_duplicates([_GROUP, "ticket_id"])[[_GROUP, "ticket_id"]]
-    served = served.join(durations, on="ticket_id")
+    # reindex rather than join: a join on an empty pyarrow-string index fails
+    # in pandas 3.1 ("cannot construct ChunkedArray from empty vector").
+    served = served.assign(
+        **{
+            name: durations[name].reindex(served["ticket_id"]).to_numpy()
+            for name in durations.columns
+        }
+    )
     stats = served.groupby(_GROUP).agg(
         median_response_time_s=("response_s", "median"),
         mean_response_time_s=("response_s", "mean"),

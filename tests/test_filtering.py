@@ -1,0 +1,122 @@
+"""Filters: period bounds, chat attributes, the operator filter."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+
+from conftest import chat, make_dataset, op_message
+from poli_analytics import Selection, SelectionError, operator_report
+
+
+@pytest.fixture
+def two_chats():
+    """k-1 Vendas/whatsapp/verão with o-1 (Ana); k-2 Suporte/instagram with
+    Bruno's message; o-2 by Ana without a chat. Both paid on 12/03."""
+    return make_dataset(
+        chats=[
+            chat("k-1", "c-1", campaign="verão"),
+            chat("k-2", "c-2", department="Suporte", channel="instagram"),
+        ],
+        messages=[
+            op_message("m-1", "k-1", "ana", "2025-03-12T12:00:00Z"),
+            op_message("m-2", "k-2", "bruno", "2025-03-12T12:00:00Z"),
+            op_message("m-3", "k-2", "ana", "2025-03-12T13:00:00Z"),
+        ],
+        opportunities=[
+            {
+                "opportunity_id": "o-1",
+                "kind": "cart",
+                "ticket_id": "k-1",
+                "contact_id": "c-1",
+                "operator_id": "ana",
+                "created_at": "2025-03-12T12:00:00Z",
+                "amount": "10",
+            },
+            {
+                "opportunity_id": "o-2",
+                "kind": "cart",
+                "contact_id": "c-2",
+                "operator_id": "ana",
+                "created_at": "2025-03-12T12:00:00Z",
+                "amount": "20",
+            },
+        ],
+        payments=[
+            {
+                "payment_id": "p-1",
+                "opportunity_id": "o-1",
+                "status": "paid",
+                "occurred_at": "2025-03-12T14:00:00Z",
+                "amount": "10",
+            },
+            {
+                "payment_id": "p-2",
+                "opportunity_id": "o-2",
+                "status": "paid",
+                "occurred_at": "2025-03-12T14:00:00Z",
+                "amount": "20",
+            },
+        ],
+    )
+
+
+def totals(data, **selection):
+    return operator_report(data, Selection(**selection)).totals
+
+
+def test_opportunity_without_chat_passes_only_without_chat_filters(two_chats):
+    assert totals(two_chats)["opportunities"] == 2
+    assert totals(two_chats, operators=["ana"])["amount_sold_cents"] == 3000
+    assert totals(two_chats, departments=["Vendas"])["opportunities"] == 1
+    assert totals(two_chats, channels=["whatsapp"])["amount_sold_cents"] == 1000
+    assert totals(two_chats, campaigns=["verão"])["sales"] == 1
+
+
+def test_several_values_are_a_union(two_chats):
+    both = totals(two_chats, departments=["Vendas", "Suporte"])
+    assert (both["interactions"], both["opportunities"]) == (2, 1)
+
+
+def test_operator_filter_selects_the_writer(two_chats):
+    bruno = operator_report(two_chats, Selection(operators=["bruno"]))
+    assert list(bruno.operators["operator_id"]) == ["bruno"]
+    assert bruno.totals["messages_sent"] == 1
+    assert bruno.totals["sales"] == 0
+
+
+def test_filters_combine(two_chats):
+    got = totals(two_chats, departments=["Suporte"], operators=["ana"])
+    assert (got["interactions"], got["messages_sent"], got["sales"]) == (1, 1, 0)
+
+
+def test_period_bounds_are_local_midnights():
+    lower, upper = Selection(start="2025-03-10", end="2025-03-10").bounds(
+        "America/Sao_Paulo"
+    )
+    assert lower == pd.Timestamp("2025-03-10T03:00:00Z")
+    assert upper == pd.Timestamp("2025-03-11T03:00:00Z")
+    assert Selection().bounds("UTC") == (None, None)
+
+
+def test_selection_accepts_dates_and_text():
+    chosen = Selection(
+        start=dt.date(2025, 3, 1), end="2025-03-31", departments="Vendas"
+    )
+    assert chosen.end == dt.date(2025, 3, 31)
+    assert chosen.departments == ("Vendas",)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"start": "2025-03-31", "end": "2025-03-01"}, "is after end date"),
+        ({"start": "31/03/2025"}, "start date '31/03/2025' is not a date"),
+        ({"end": "2025-02-30"}, "end date '2025-02-30' is not a date"),
+    ],
+)
+def test_bad_selections_are_refused(kwargs, match):
+    with pytest.raises(SelectionError, match=match):
+        Selection(**kwargs)

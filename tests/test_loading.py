@@ -1,0 +1,190 @@
+"""Loading the data contract: types, formats, and what the loader fixes."""
+
+from __future__ import annotations
+
+import decimal
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from conftest import chat, make_dataset, make_tables, op_message, write_tables
+from poli_analytics import (
+    DataContractError,
+    SelectionError,
+    load_dataset,
+    operator_report,
+)
+
+
+def test_ids_and_phones_stay_text(tmp_path):
+    tables = make_tables(
+        contacts=[
+            {
+                "contact_id": "0012",
+                "phone": "+5511987654321",
+                "created_at": "2025-03-10T13:00:00Z",
+            },
+            {
+                "contact_id": "012",
+                "phone": "011987654321",
+                "created_at": "2025-03-10T13:00:00Z",
+            },
+        ],
+        chats=[chat("0001", "0012", operator_id="007"), chat("001", "012")],
+    )
+    write_tables(tmp_path, tables)
+    data = load_dataset(tmp_path)
+    assert list(data.contacts["contact_id"]) == ["0012", "012"]
+    assert list(data.contacts["phone"]) == ["+5511987654321", "011987654321"]
+    assert list(data.chats["operator_id"].fillna("")) == ["007", ""]
+
+
+def test_money_is_integer_centavos():
+    data = make_dataset(
+        opportunities=[
+            {
+                "opportunity_id": f"o-{i}",
+                "kind": "cart",
+                "contact_id": "c-1",
+                "operator_id": "ana",
+                "created_at": "2025-03-01T12:00:00Z",
+                "amount": amount,
+            }
+            for i, amount in enumerate(["0.1", "19.90", "1234.5", "7", "0.10", "3.500"])
+        ]
+    )
+    assert list(data.opportunities["amount_cents"]) == [10, 1990, 123450, 700, 10, 350]
+    assert "amount" not in data.opportunities.columns
+
+
+def test_tags_are_clean_text():
+    data = make_dataset(
+        chats=[
+            chat("k-1", "c-1", tags=" vip | promoção||atacado|"),
+            chat("k-2", "c-2", tags="|"),
+        ]
+    )
+    assert data.chats["tags"].iloc[0] == "vip|promoção|atacado"
+    assert pd.isna(data.chats["tags"].iloc[1])
+
+
+def test_timestamps_are_aware_in_the_account_zone():
+    data = make_dataset(
+        chats=[chat("k-1", "c-1", opened_at="2025-03-10T09:00:00-03:00")]
+    )
+    opened = data.chats["opened_at"]
+    assert str(opened.dtype) == "datetime64[us, America/Sao_Paulo]"
+    assert opened.iloc[0] == pd.Timestamp("2025-03-10T12:00:00Z")
+
+
+def test_ambiguous_local_time_is_the_first_occurrence():
+    # 2018-02-17 23:30 happened twice (clocks went back at midnight to 23:00);
+    # the first, daylight-time occurrence is 01:30Z on 18/02.
+    data = make_dataset(chats=[chat("k-1", "c-1", opened_at="2018-02-17 23:30:00")])
+    assert data.chats["opened_at"].iloc[0] == pd.Timestamp("2018-02-18T01:30:00Z")
+
+
+def test_exact_duplicate_rows_are_dropped_and_reported(tmp_path):
+    tables = make_tables(
+        chats=[chat("k-1", "c-1")],
+        messages=[op_message("m-1", "k-1", "ana", "2025-03-10T12:00:00Z")] * 2,
+    )
+    write_tables(tmp_path, tables)
+    data = load_dataset(tmp_path)
+    assert len(data.messages) == 1
+    assert data.quality.duplicate_rows_dropped["messages"] == 1
+    assert data.quality.duplicate_rows_dropped["chats"] == 0
+    assert operator_report(data).totals["messages_sent"] == 1
+
+
+def test_same_event_in_two_spellings_is_one_duplicate():
+    # 0.1 and 0.10, "Z" and "-03:00": the same payment delivered twice.
+    row = {"payment_id": "p-1", "opportunity_id": "o-1", "status": "paid"}
+    data = make_dataset(
+        opportunities=[
+            {
+                "opportunity_id": "o-1",
+                "kind": "cart",
+                "contact_id": "c-1",
+                "operator_id": "ana",
+                "created_at": "2025-03-01T12:00:00Z",
+                "amount": "0.10",
+            }
+        ],
+        payments=[
+            {**row, "occurred_at": "2025-03-01T15:00:00Z", "amount": "0.1"},
+            {**row, "occurred_at": "2025-03-01T12:00:00-03:00", "amount": "0.10"},
+        ],
+    )
+    assert len(data.payments) == 1
+    assert data.quality.duplicate_rows_dropped["payments"] == 1
+
+
+def test_extra_columns_are_kept(tmp_path):
+    tables = make_tables(chats=[chat("k-1", "c-1")])
+    tables["chats"]["origem"] = ["site"]
+    write_tables(tmp_path, tables)
+    assert load_dataset(tmp_path).chats["origem"].iloc[0] == "site"
+
+
+def test_csv_with_a_bom_loads(tmp_path):
+    write_tables(tmp_path, make_tables(chats=[chat("k-1", "c-1")]))
+    path = tmp_path / "chats.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    assert list(load_dataset(tmp_path).chats["ticket_id"]) == ["k-1"]
+
+
+def test_parquet_with_typed_columns(tmp_path):
+    write_tables(tmp_path, make_tables(chats=[chat("k-1", "c-1")]))
+    (tmp_path / "payments.csv").unlink()
+    (tmp_path / "opportunities.csv").unlink()
+    pq.write_table(
+        pa.table(
+            {
+                "opportunity_id": ["o-1"],
+                "kind": ["cart"],
+                "ticket_id": ["k-1"],
+                "contact_id": ["c-1"],
+                "operator_id": ["ana"],
+                "created_at": pa.array(
+                    [pd.Timestamp("2025-03-01T12:00:00Z")], pa.timestamp("us", tz="UTC")
+                ),
+                "amount": pa.array([decimal.Decimal("19.99")], pa.decimal128(12, 2)),
+            }
+        ),
+        tmp_path / "opportunities.parquet",
+    )
+    pq.write_table(
+        pa.table(
+            {
+                "payment_id": [1],
+                "opportunity_id": ["o-1"],
+                "status": ["paid"],
+                "occurred_at": pa.array(
+                    [pd.Timestamp("2025-03-01 10:00")], pa.timestamp("us")
+                ),
+                "amount": pa.array([0.1], pa.float64()),
+            }
+        ),
+        tmp_path / "payments.parquet",
+    )
+    (tmp_path / "operators.csv").write_text("operator_id,name\nana,Ana\n")
+    data = load_dataset(tmp_path)
+    assert data.opportunities["amount_cents"].iloc[0] == 1999
+    assert data.payments["amount_cents"].iloc[0] == 10
+    # A naive Parquet timestamp is local time: 10:00 in São Paulo is 13:00Z.
+    assert data.payments["occurred_at"].iloc[0] == pd.Timestamp("2025-03-01T13:00:00Z")
+    assert data.payments["payment_id"].iloc[0] == "1"
+    assert any("payment_id" in note for note in data.quality.notes)
+
+
+def test_unknown_time_zone_is_refused(tmp_path):
+    with pytest.raises(SelectionError, match="unknown time zone 'Mars/Base'"):
+        load_dataset(tmp_path, tz="Mars/Base")
+
+
+def test_missing_folder_is_refused(tmp_path):
+    with pytest.raises(DataContractError, match="not a dataset folder"):
+        load_dataset(tmp_path / "nope")
