@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
 from conftest import chat, make_dataset, make_tables, op_message, write_tables
+
 from poli_analytics import (
     DanglingReferenceError,
     DataContractError,
@@ -132,7 +132,8 @@ def test_unknown_enum_values_are_refused(table, rows, column, bad):
 def test_negative_amount_is_refused(tmp_path):
     with pytest.raises(
         InvalidValueError,
-        match=r"payments\.csv, column 'amount', line 2: negative amount \(found '-20\.00'\)",
+        match=r"payments\.csv, column 'amount', line 2: negative amount "
+        r"\(found '-20\.00'\)",
     ):
         load_with(
             tmp_path, opportunities=[opportunity()], payments=[payment(amount="-20.00")]
