@@ -22,7 +22,7 @@ import pyarrow.parquet as pq
 
 from . import _parsing
 from ._schema import DEFAULT_TZ, TABLES, Table
-from .dataset import DERIVED_COLUMNS, DataQuality, Dataset
+from .dataset import DERIVED_COLUMNS, DataQuality, Dataset, lookup
 from .errors import DataContractError, MissingColumnError, SelectionError
 from .validation import check_references, check_table
 
@@ -242,21 +242,21 @@ def _derive(
 
     messages = tables["messages"]
     for column in chat_attributes:
-        messages[column] = messages["ticket_id"].map(chats[column])
+        messages[column] = lookup(messages["ticket_id"], chats[column])
     messages["local_date"] = messages["sent_at"].dt.tz_localize(None).dt.normalize()
 
     opportunities = tables["opportunities"]
     for column in chat_attributes[1:]:
-        opportunities[column] = opportunities["ticket_id"].map(chats[column])
+        opportunities[column] = lookup(opportunities["ticket_id"], chats[column])
 
     by_opportunity = opportunities.set_index("opportunity_id")
     payments = tables["payments"]
     for column in ["operator_id", "ticket_id", *chat_attributes[1:]]:
-        payments[column] = payments["opportunity_id"].map(by_opportunity[column])
+        payments[column] = lookup(payments["opportunity_id"], by_opportunity[column])
 
     contacts = tables["contacts"]
-    contacts["first_operator_id"] = contacts["contact_id"].map(
-        first_operator_by_contact(messages)
+    contacts["first_operator_id"] = lookup(
+        contacts["contact_id"], first_operator_by_contact(messages)
     )
     return Dataset(
         contacts=contacts,

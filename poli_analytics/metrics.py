@@ -33,7 +33,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .dataset import DataQuality, Dataset
+from .dataset import DataQuality, Dataset, lookup
 from .filtering import FilteredView, Selection, check_selection, filter_dataset
 from .scoping import Viewer, scope_dataset
 
@@ -211,8 +211,8 @@ def _served_contacts(messages: pd.DataFrame, view: FilteredView) -> pd.DataFrame
     """
     served = messages.drop_duplicates([_GROUP, "operator_id", "contact_id"])
     contacts = view.dataset.contacts.set_index("contact_id")
-    created = served["contact_id"].map(contacts["created_at"])
-    first = served["contact_id"].map(contacts["first_operator_id"])
+    created = lookup(served["contact_id"], contacts["created_at"])
+    first = lookup(served["contact_id"], contacts["first_operator_id"])
     is_new = view.in_period(created) & first.eq(served["operator_id"]).fillna(False)
     return served.assign(is_new=is_new)
 
@@ -236,13 +236,10 @@ def _chat_stats(messages: pd.DataFrame, chats: pd.DataFrame) -> pd.DataFrame:
         }
     )
     served = messages.drop_duplicates([_GROUP, "ticket_id"])[[_GROUP, "ticket_id"]]
-    # reindex rather than join: a join on an empty pyarrow-string index fails
-    # in pandas 3.1 ("cannot construct ChunkedArray from empty vector").
+    # A lookup rather than a join: joining on an empty pyarrow-string index
+    # fails in pandas 3.1 ("cannot construct ChunkedArray from empty vector").
     served = served.assign(
-        **{
-            name: durations[name].reindex(served["ticket_id"]).to_numpy()
-            for name in durations.columns
-        }
+        **{name: lookup(served["ticket_id"], durations[name]) for name in durations}
     )
     stats = served.groupby(_GROUP).agg(
         median_response_time_s=("response_s", "median"),

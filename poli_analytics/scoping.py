@@ -155,7 +155,7 @@ def _scope_operator(dataset: Dataset, operator_id: str) -> Dataset:
     chats = chats.assign(
         operator_id=chats["operator_id"].where(chats["operator_id"].eq(operator_id))
     )
-    return _finish(dataset, chats, messages, opportunities)
+    return _finish(dataset, chats, messages, opportunities, viewer_id=operator_id)
 
 
 def _finish(
@@ -163,8 +163,13 @@ def _finish(
     chats: pd.DataFrame,
     messages: pd.DataFrame,
     opportunities: pd.DataFrame,
+    *,
+    viewer_id: str | None = None,
 ) -> Dataset:
-    """Derive payments, contacts and operators from the scoped chats and events."""
+    """Derive payments, contacts and operators from the scoped chats and events.
+
+    An operator viewer keeps their own operator row even without activity.
+    """
     payments = dataset.payments[
         dataset.payments["opportunity_id"].isin(opportunities["opportunity_id"])
     ]
@@ -172,7 +177,12 @@ def _finish(
     contacts = dataset.contacts[dataset.contacts["contact_id"].isin(contact_ids)]
 
     people = pd.concat(
-        [messages["operator_id"], opportunities["operator_id"], chats["operator_id"]]
+        [
+            messages["operator_id"],
+            opportunities["operator_id"],
+            chats["operator_id"],
+            pd.Series([viewer_id], dtype="str"),
+        ]
     ).dropna()
     operators = dataset.operators[dataset.operators["operator_id"].isin(people)]
     first = contacts["first_operator_id"]
