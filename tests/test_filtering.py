@@ -6,8 +6,8 @@ import datetime as dt
 
 import pandas as pd
 import pytest
-from conftest import chat, make_dataset, op_message
 
+from conftest import chat, make_dataset, op_message
 from poli_analytics import Selection, SelectionError, operator_report
 
 

@@ -8,8 +8,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from conftest import chat, make_dataset, make_tables, op_message, write_tables
 
+from conftest import chat, make_dataset, make_tables, op_message, write_tables
 from poli_analytics import (
     DataContractError,
     SelectionError,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from conftest import chat, make_dataset, op_message
 
+from conftest import chat, make_dataset, op_message
 from poli_analytics import Selection, Viewer, operator_report
 
 

@@ -14,10 +14,10 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pandas as pd
-from conftest import make_tables
 from hypothesis import given
 from hypothesis import strategies as st
 
+from conftest import make_tables
 from poli_analytics import (
     Selection,
     Viewer,

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from conftest import chat, make_dataset, op_message
 
+from conftest import chat, make_dataset, op_message
 from poli_analytics import (
     ScopeError,
     Selection,

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from conftest import chat, make_dataset, make_tables, op_message, write_tables
 
+from conftest import chat, make_dataset, make_tables, op_message, write_tables
 from poli_analytics import (
     DanglingReferenceError,
     DataContractError,
