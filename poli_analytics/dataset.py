@@ -40,16 +40,6 @@ DERIVED_COLUMNS = {
 }
 
 
-def lookup(keys: pd.Series, values: pd.Series) -> pd.Series:
-    """``values`` (indexed by a unique key) looked up for each of ``keys``.
-
-    Like ``keys.map(values)``, but the result keeps the dtype of ``values``
-    even when ``keys`` is empty, and unknown keys give missing values.
-    """
-    found = values.reindex(keys.to_numpy())
-    return found.set_axis(keys.index).rename(values.name)
-
-
 @dataclass(frozen=True)
 class DataQuality:
     """What the loader noticed and fixed, for the caller to read.

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from ._keys import is_in
 from .dataset import Dataset
 from .errors import ScopeError, SelectionError
 from .scoping import Viewer
@@ -208,7 +209,7 @@ def _passes(frame: pd.DataFrame, selection: Selection) -> pd.Series:
     ):
         wanted = getattr(selection, name)
         if wanted:
-            keep &= frame[column].isin(wanted).fillna(False)
+            keep &= is_in(frame[column], wanted)
     return keep
 
 

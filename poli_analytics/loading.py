@@ -21,8 +21,9 @@ import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
 from . import _parsing
+from ._keys import lookup
 from ._schema import DEFAULT_TZ, TABLES, Table
-from .dataset import DERIVED_COLUMNS, DataQuality, Dataset, lookup
+from .dataset import DERIVED_COLUMNS, DataQuality, Dataset
 from .errors import DataContractError, MissingColumnError, SelectionError
 from .validation import check_references, check_table
 
@@ -281,7 +282,11 @@ def first_operator_by_contact(messages: pd.DataFrame) -> pd.Series:
         messages["sender"].eq("operator"),
         ["contact_id", "sent_at", "message_id", "operator_id"],
     ]
-    first = by_operator.sort_values(
-        ["contact_id", "sent_at", "message_id"]
-    ).drop_duplicates("contact_id")
+    # Keep each contact's earliest messages (a cheap group minimum), then
+    # sort only those few rows to break ties by message_id.
+    earliest = by_operator.groupby("contact_id")["sent_at"].transform("min")
+    candidates = by_operator[by_operator["sent_at"].eq(earliest)]
+    first = candidates.sort_values(["contact_id", "message_id"]).drop_duplicates(
+        "contact_id"
+    )
     return first.set_index("contact_id")["operator_id"]

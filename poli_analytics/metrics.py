@@ -33,7 +33,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .dataset import DataQuality, Dataset, lookup
+from ._keys import lookup
+from .dataset import DataQuality, Dataset
 from .filtering import FilteredView, Selection, check_selection, filter_dataset
 from .scoping import Viewer, scope_dataset
 

@@ -20,6 +20,7 @@ from typing import Literal
 
 import pandas as pd
 
+from ._keys import is_in
 from .dataset import Dataset
 from .errors import SelectionError
 
@@ -132,10 +133,10 @@ def _scope_supervisor(dataset: Dataset, departments: tuple[str, ...]) -> Dataset
         )
         raise SelectionError(msg)
 
-    chats = dataset.chats[dataset.chats["department"].isin(departments)]
-    messages = dataset.messages[dataset.messages["department"].isin(departments)]
+    chats = dataset.chats[is_in(dataset.chats["department"], departments)]
+    messages = dataset.messages[is_in(dataset.messages["department"], departments)]
     opportunities = dataset.opportunities[
-        dataset.opportunities["department"].isin(departments)
+        is_in(dataset.opportunities["department"], departments)
     ]
     return _finish(dataset, chats, messages, opportunities)
 
@@ -150,7 +151,7 @@ def _scope_operator(dataset: Dataset, operator_id: str) -> Dataset:
         dataset.opportunities["operator_id"].eq(operator_id)
     ]
     tickets = pd.concat([messages["ticket_id"], opportunities["ticket_id"]]).dropna()
-    chats = dataset.chats[dataset.chats["ticket_id"].isin(tickets)]
+    chats = dataset.chats[is_in(dataset.chats["ticket_id"], tickets)]
     # The chat's current holder may be a colleague after a transfer.
     chats = chats.assign(
         operator_id=chats["operator_id"].where(chats["operator_id"].eq(operator_id))
@@ -171,10 +172,10 @@ def _finish(
     An operator viewer keeps their own operator row even without activity.
     """
     payments = dataset.payments[
-        dataset.payments["opportunity_id"].isin(opportunities["opportunity_id"])
+        is_in(dataset.payments["opportunity_id"], opportunities["opportunity_id"])
     ]
     contact_ids = pd.concat([chats["contact_id"], opportunities["contact_id"]])
-    contacts = dataset.contacts[dataset.contacts["contact_id"].isin(contact_ids)]
+    contacts = dataset.contacts[is_in(dataset.contacts["contact_id"], contact_ids)]
 
     people = pd.concat(
         [
@@ -184,9 +185,9 @@ def _finish(
             pd.Series([viewer_id], dtype="str"),
         ]
     ).dropna()
-    operators = dataset.operators[dataset.operators["operator_id"].isin(people)]
+    operators = dataset.operators[is_in(dataset.operators["operator_id"], people)]
     first = contacts["first_operator_id"]
-    contacts = contacts.assign(first_operator_id=first.where(first.isin(people)))
+    contacts = contacts.assign(first_operator_id=first.where(is_in(first, people)))
     return dataset.with_tables(
         contacts=contacts,
         operators=operators,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ._keys import is_in, lookup
 from ._parsing import rows_of
 from ._schema import TABLES
 from .errors import (
@@ -56,7 +57,12 @@ def check_table(
                     expected="a value in every row",
                 )
 
-    exact_duplicate = frame.duplicated(keep="first")
+    # Exact duplicates share their key, so only rows with a repeated key need
+    # the (costly) whole-row comparison.
+    repeated_key = frame[spec.key].duplicated(keep=False)
+    exact_duplicate = pd.Series(False, index=frame.index)
+    if repeated_key.any():
+        exact_duplicate[repeated_key] = frame[repeated_key].duplicated(keep="first")
     deduplicated = frame[~exact_duplicate]
     clash = deduplicated[spec.key].duplicated(keep=False)
     if clash.any():
@@ -90,7 +96,7 @@ def check_references(tables: dict[str, pd.DataFrame], sources: dict[str, str]) -
 
     def must_exist(table: str, column: str, target: str, key: str) -> None:
         values = tables[table][column]
-        dangling = values.notna() & ~values.isin(tables[target][key])
+        dangling = values.notna() & ~is_in(values, tables[target][key])
         if dangling.any():
             raise DanglingReferenceError.build(
                 "reference to a row that does not exist",
@@ -127,8 +133,8 @@ def check_references(tables: dict[str, pd.DataFrame], sources: dict[str, str]) -
         "an empty operator_id unless sender is 'operator'",
     )
 
-    chat_contact = opportunities["ticket_id"].map(
-        chats.set_index("ticket_id")["contact_id"]
+    chat_contact = lookup(
+        opportunities["ticket_id"], chats.set_index("ticket_id")["contact_id"]
     )
     _refuse(
         chat_contact.notna() & chat_contact.ne(opportunities["contact_id"]),
