@@ -211,11 +211,23 @@ def _served_contacts(messages: pd.DataFrame, view: FilteredView) -> pd.DataFrame
     message ever was written by this writer.
     """
     served = messages.drop_duplicates([_GROUP, "operator_id", "contact_id"])
-    contacts = view.dataset.contacts.set_index("contact_id")
-    created = lookup(served["contact_id"], contacts["created_at"])
-    first = lookup(served["contact_id"], contacts["first_operator_id"])
-    is_new = view.in_period(created) & first.eq(served["operator_id"]).fillna(False)
+    is_new = is_new_customer(view, served["contact_id"], served["operator_id"])
     return served.assign(is_new=is_new)
+
+
+def is_new_customer(
+    view: FilteredView, contact_ids: pd.Series, operator_ids: pd.Series
+) -> pd.Series:
+    """Whether each contact is a new customer of the operator beside it.
+
+    True when the contact was created within the view's period and its first
+    operator message ever was written by that operator. The two Series are
+    aligned; the result has their index.
+    """
+    contacts = view.dataset.contacts.set_index("contact_id")
+    created = lookup(contact_ids, contacts["created_at"])
+    first = lookup(contact_ids, contacts["first_operator_id"])
+    return view.in_period(created) & first.eq(operator_ids).fillna(False)
 
 
 def _divide_half_up(amount: pd.Series, count: pd.Series) -> pd.Series:
