@@ -1,8 +1,9 @@
 """The ``poli-analytics`` command line.
 
-``poli-analytics report`` prints the Operator Performance and Sales Report
-as a table, CSV or JSON; ``poli-analytics sample`` writes a generated
-dataset. Refused input exits with status 1 and one line on stderr.
+``report`` prints the Operator Performance and Sales Report as a table, CSV
+or JSON, from a dataset folder or from an export file; ``export`` writes the
+detailed export for a spreadsheet; ``sample`` writes a generated dataset.
+Refused input exits with status 1 and one line on stderr.
 """
 
 from __future__ import annotations
@@ -14,8 +15,12 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from ._export_columns import LANGS
 from ._schema import DEFAULT_TZ
+from .dataset import Dataset
 from .errors import PoliAnalyticsError
+from .export import PROFILES, write_export
+from .export_reader import read_export
 from .filtering import Selection
 from .formatting import report_to_csv, report_to_json, report_to_table
 from .loading import load_dataset
@@ -29,6 +34,69 @@ logger = logging.getLogger("poli_analytics")
 RENDERERS = {"table": report_to_table, "csv": report_to_csv, "json": report_to_json}
 
 
+def _selection_flags() -> argparse.ArgumentParser:
+    """The data source, period, filters and viewer, shared by report and export."""
+    flags = argparse.ArgumentParser(add_help=False)
+    source = flags.add_mutually_exclusive_group()
+    source.add_argument(
+        "--data", type=Path, help="dataset folder (default: the bundled sample)"
+    )
+    source.add_argument(
+        "--export-file",
+        type=Path,
+        metavar="FILE",
+        help="compute from a detailed export (.csv of any profile, or .xlsx)",
+    )
+    order = flags.add_mutually_exclusive_group()
+    order.add_argument(
+        "--dayfirst",
+        dest="dayfirst",
+        action="store_const",
+        const=True,
+        help="with --export-file: read dates such as 03/04/2025 as 3 April",
+    )
+    order.add_argument(
+        "--monthfirst",
+        dest="dayfirst",
+        action="store_const",
+        const=False,
+        help="with --export-file: read dates such as 03/04/2025 as 4 March",
+    )
+    flags.add_argument("--start", help="first local day, YYYY-MM-DD (default: all)")
+    flags.add_argument("--end", help="last local day, YYYY-MM-DD (default: all)")
+    for flag, dest, what in (
+        ("--department", "departments", "department"),
+        ("--channel", "channels", "channel"),
+        ("--operator", "operators", "operator ID (writer / creator)"),
+        ("--campaign", "campaigns", "ad campaign"),
+    ):
+        flags.add_argument(
+            flag,
+            dest=dest,
+            action="append",
+            default=[],
+            metavar=flag[2:].upper(),
+            help=f"keep only this {what}; repeat for several",
+        )
+    flags.add_argument("--role", choices=ROLES, default="manager", help="viewer role")
+    flags.add_argument(
+        "--scope-department",
+        dest="scope_departments",
+        action="append",
+        default=[],
+        metavar="D",
+        help="a department the supervisor supervises; repeat for several",
+    )
+    flags.add_argument(
+        "--scope-operator", metavar="OPERATOR_ID", help="the operator viewer's own ID"
+    )
+    flags.add_argument(
+        "--tz",
+        help=f"account time zone (default {DEFAULT_TZ}; an export file's own zone)",
+    )
+    return flags
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="poli-analytics",
@@ -38,50 +106,33 @@ def _parser() -> argparse.ArgumentParser:
         "-v", "--verbose", action="store_true", help="log loading steps to stderr"
     )
     commands = parser.add_subparsers(dest="command", required=True)
+    shared = _selection_flags()
 
     report = commands.add_parser(
         "report",
+        parents=[shared],
         help="print the per-operator report",
         description="Per-operator report over local calendar days, both inclusive.",
     )
     report.add_argument(
-        "--data",
-        type=Path,
-        help="dataset folder (default: the bundled sample in data/sample)",
-    )
-    report.add_argument("--start", help="first local day, YYYY-MM-DD (default: all)")
-    report.add_argument("--end", help="last local day, YYYY-MM-DD (default: all)")
-    for flag, dest, what in (
-        ("--department", "departments", "department"),
-        ("--channel", "channels", "channel"),
-        ("--operator", "operators", "operator ID (writer / creator)"),
-        ("--campaign", "campaigns", "ad campaign"),
-    ):
-        report.add_argument(
-            flag,
-            dest=dest,
-            action="append",
-            default=[],
-            metavar=flag[2:].upper(),
-            help=f"keep only this {what}; repeat for several",
-        )
-    report.add_argument("--role", choices=ROLES, default="manager", help="viewer role")
-    report.add_argument(
-        "--scope-department",
-        dest="scope_departments",
-        action="append",
-        default=[],
-        metavar="D",
-        help="a department the supervisor supervises; repeat for several",
-    )
-    report.add_argument(
-        "--scope-operator", metavar="OPERATOR_ID", help="the operator viewer's own ID"
-    )
-    report.add_argument(
-        "--tz", default=DEFAULT_TZ, help=f"account time zone (default {DEFAULT_TZ})"
-    )
-    report.add_argument(
         "--format", choices=list(RENDERERS), default="table", help="output format"
+    )
+
+    export = commands.add_parser(
+        "export",
+        parents=[shared],
+        help="write the detailed export for a spreadsheet",
+        description="One row per interaction, plus opportunities, sales and refunds.",
+    )
+    export.add_argument("--out", type=Path, required=True, metavar="FILE")
+    export.add_argument(
+        "--profile",
+        choices=PROFILES,
+        default="sheets",
+        help="sheets (Google Sheets), excel-br, excel-us, or xlsx (default sheets)",
+    )
+    export.add_argument(
+        "--lang", choices=LANGS, default="en", help="header language (default en)"
     )
 
     sample = commands.add_parser(
@@ -100,9 +151,7 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _run_report(args: argparse.Namespace) -> str:
-    from . import sample_data_dir
-
+def _viewer_and_selection(args: argparse.Namespace) -> tuple[Viewer, Selection]:
     viewer = Viewer(
         role=args.role,
         departments=tuple(args.scope_departments),
@@ -116,18 +165,48 @@ def _run_report(args: argparse.Namespace) -> str:
         operators=args.operators,
         campaigns=args.campaigns,
     )
-    folder = args.data if args.data is not None else sample_data_dir()
+    return viewer, selection
+
+
+def _load(args: argparse.Namespace) -> Dataset:
+    from . import sample_data_dir
+
     began = time.perf_counter()
-    dataset = load_dataset(folder, tz=args.tz)
-    loaded = time.perf_counter()
+    if args.export_file is not None:
+        dataset = read_export(args.export_file, tz=args.tz, dayfirst=args.dayfirst)
+        where = args.export_file
+    else:
+        where = args.data if args.data is not None else sample_data_dir()
+        dataset = load_dataset(where, tz=args.tz or DEFAULT_TZ)
+    logger.info("loaded %s in %.2f s", where, time.perf_counter() - began)
+    for note in dataset.quality.notes:
+        logger.warning("%s", note)
+    return dataset
+
+
+def _run_report(args: argparse.Namespace) -> str:
+    viewer, selection = _viewer_and_selection(args)
+    dataset = _load(args)
+    began = time.perf_counter()
     report = operator_report(dataset, selection, viewer=viewer)
-    logger.info(
-        "loaded %s in %.2f s, report in %.2f s",
-        folder,
-        loaded - began,
-        time.perf_counter() - loaded,
-    )
+    logger.info("report in %.2f s", time.perf_counter() - began)
     return RENDERERS[args.format](report)
+
+
+def _run_export(args: argparse.Namespace) -> str:
+    viewer, selection = _viewer_and_selection(args)
+    dataset = _load(args)
+    began = time.perf_counter()
+    rows = write_export(
+        dataset,
+        args.out,
+        selection,
+        viewer=viewer,
+        profile=args.profile,
+        lang=args.lang,
+    )
+    logger.info("export in %.2f s", time.perf_counter() - began)
+    return f"wrote {rows} rows to {args.out} ({args.profile}, {args.lang})\n"
 
 
 def _run_sample(args: argparse.Namespace) -> str:
@@ -146,6 +225,9 @@ def _run_sample(args: argparse.Namespace) -> str:
     return f"wrote {args.out_dir}: {listed}\n"
 
 
+COMMANDS = {"report": _run_report, "export": _run_export, "sample": _run_sample}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status."""
     args = _parser().parse_args(argv)
@@ -154,11 +236,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(levelname)s %(name)s: %(message)s",
     )
     try:
-        output = _run_report(args) if args.command == "report" else _run_sample(args)
-    except PoliAnalyticsError as exc:
-        print(f"poli-analytics: error: {exc}", file=sys.stderr)
-        return 1
-    except OSError as exc:
+        output = COMMANDS[args.command](args)
+    except (PoliAnalyticsError, OSError) as exc:
         print(f"poli-analytics: error: {exc}", file=sys.stderr)
         return 1
     sys.stdout.write(output)

@@ -222,6 +222,7 @@ class _Parser:
 
     def all(self, tz: str) -> pd.DataFrame:
         self.dayfirst = self._date_order()
+        self.decimal = self._decimal_mark()
         parsed = {c.key: self._column(c, tz) for c in COLUMNS}
         return pd.DataFrame(parsed, index=self.raw.index)
 
@@ -311,6 +312,27 @@ class _Parser:
                 f"a non-negative amount such as 1234{self.decimal}56",
             )
         return cents
+
+    def _decimal_mark(self) -> str:
+        """The decimal mark of the money columns, once for the whole file.
+
+        ``350,90`` or ``1.234,5`` mean a comma, ``350.90`` or ``1,234.5`` a
+        dot; a file holding both is refused. Whole amounts (``350``,
+        ``1.234``) decide nothing, and the profile's mark stands.
+        """
+        money = [self._text(c) for c in COLUMNS if c.kind == "money"]
+        cells = pd.concat(money) if money else pd.Series(dtype="str")
+        comma = bool(cells.str.contains(r"\d,\d{1,2}$", regex=True).fillna(False).any())
+        dot = bool(cells.str.contains(r"\d\.\d{1,2}$", regex=True).fillna(False).any())
+        if comma and dot:
+            msg = (
+                f"{self.source}: amounts with a decimal comma (350,90) and with a "
+                "decimal dot (350.90) in one file; expected one convention"
+            )
+            raise InvalidValueError(msg, source=self.source)
+        if comma or dot:
+            return "," if comma else "."
+        return self.decimal
 
     def _date_texts(self) -> dict[str, pd.Series]:
         return {c.key: self._text(c) for c in COLUMNS if c.kind in ("date", "datetime")}
@@ -435,6 +457,7 @@ def _check_ids(rows: pd.DataFrame, *, source: str, notes: list[str]) -> None:
 
 
 def _rebuild(rows: pd.DataFrame, *, source: str, tz: str, notes: list[str]) -> Dataset:
+    rows = _exact_durations(rows)
     record = rows["record"]
     interactions = rows[record.eq("interaction")]
     with_ticket = rows[rows["ticket_id"].notna()]
@@ -508,6 +531,25 @@ def _rebuild(rows: pd.DataFrame, *, source: str, tz: str, notes: list[str]) -> D
         payments=dataset.payments,
         tz=tz,
         quality=quality,
+    )
+
+
+def _exact_durations(rows: pd.DataFrame) -> pd.DataFrame:
+    """Rebuild response and closing times from the whole-second durations.
+
+    A spreadsheet that re-saves the file may drop the seconds from the dates;
+    the ``Response Time (s)`` and ``Service Time (s)`` columns keep them, so
+    the report's response and service times come out exactly as exported.
+    """
+    start = rows["assigned_at"].fillna(rows["opened_at"])
+    second = pd.Timedelta(seconds=1)
+    response = start + rows["response_time_s"].astype("float64") * second
+    service = start + rows["service_time_s"].astype("float64") * second
+    return rows.assign(
+        first_response_at=response.where(
+            rows["response_time_s"].notna(), rows["first_response_at"]
+        ),
+        closed_at=service.where(rows["service_time_s"].notna(), rows["closed_at"]),
     )
 
 
