@@ -82,6 +82,10 @@ class Dataset:
         and calendar days are counted.
     quality : DataQuality
         Duplicates dropped and other notes from loading.
+    partial : bool
+        True when the tables hold only a slice of the account (an export
+        read back): a filter value or a viewer absent from the slice is then
+        not an error, since it may exist outside it.
     """
 
     contacts: pd.DataFrame
@@ -92,6 +96,7 @@ class Dataset:
     payments: pd.DataFrame
     tz: str
     quality: DataQuality = field(default_factory=DataQuality)
+    partial: bool = False
 
     def with_tables(self, **tables: pd.DataFrame) -> Dataset:
         """A copy with some tables replaced (the frames are not copied)."""

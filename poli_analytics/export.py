@@ -192,7 +192,7 @@ def export_frame(
     selection = selection or Selection()
     viewer = viewer or Viewer()
     scoped = scope_dataset(dataset, viewer)
-    check_selection(scoped, selection, viewer)
+    check_selection(scoped, selection, viewer, whole=dataset)
     return export_view(filter_dataset(scoped, selection))
 
 

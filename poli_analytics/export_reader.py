@@ -22,6 +22,7 @@ from __future__ import annotations
 import csv
 import io
 import logging
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -149,7 +150,7 @@ def _read_xlsx(path: Path) -> pd.DataFrame:
         # As text: dates come as "2025-03-01 13:44:44", numbers as "1234.56",
         # so one set of text parsers serves every profile.
         return pd.read_excel(path, sheet_name=0, dtype="str", engine="openpyxl")
-    except (ValueError, OSError, KeyError) as exc:
+    except (ValueError, OSError, KeyError, zipfile.BadZipFile) as exc:
         msg = f"{path.name}: cannot be read as an .xlsx export ({exc})"
         raise DataContractError(msg, source=path.name) from None
 
@@ -422,7 +423,7 @@ class _Parser:
 
 
 def _check_ids(rows: pd.DataFrame, *, source: str, notes: list[str]) -> None:
-    """Refuse IDs whose lost leading zeros merge two; note other stripped zeros."""
+    """Note IDs that look like a spreadsheet stripped their leading zeros."""
     for column in (
         "contact_id",
         "ticket_id",
@@ -438,15 +439,15 @@ def _check_ids(rows: pd.DataFrame, *, source: str, notes: list[str]) -> None:
         stripped = digits.str.lstrip("0")
         clash = stripped.duplicated(keep=False)
         if clash.any():
+            # 007 and 7 may be two people (IDs are text), or one whose zeros
+            # a spreadsheet dropped on some rows: say so, count them apart.
             examples = ", ".join(sorted(digits[clash].head(4)))
-            header = next(c.en for c in COLUMNS if c.key == column)
-            msg = (
-                f"{source}, column '{header}': IDs that differ only by leading zeros "
-                f"({examples}): a spreadsheet likely dropped the zeros of some; "
-                "re-export, or open the file with ID columns as text"
+            notes.append(
+                f"{source}: {column} values that differ only by leading zeros "
+                f"({examples}) are counted as different IDs; if a spreadsheet "
+                "dropped the zeros, re-export or open the file with IDs as text"
             )
-            raise InvalidValueError(msg, source=source, column=header)
-        if len(padded) and (digits.str.len() < padded.str.len().max()).any():
+        elif len(padded) and (digits.str.len() < padded.str.len().max()).any():
             notes.append(
                 f"{source}: some {column} values are shorter than the zero-padded "
                 "ones; they may have lost leading zeros in a spreadsheet"
@@ -531,6 +532,7 @@ def _rebuild(rows: pd.DataFrame, *, source: str, tz: str, notes: list[str]) -> D
         payments=dataset.payments,
         tz=tz,
         quality=quality,
+        partial=True,
     )
 
 

@@ -134,8 +134,19 @@ def filter_choices(dataset: Dataset) -> dict[str, list[str]]:
     }
 
 
-def check_selection(scoped: Dataset, selection: Selection, viewer: Viewer) -> None:
+def check_selection(
+    scoped: Dataset,
+    selection: Selection,
+    viewer: Viewer,
+    *,
+    whole: Dataset | None = None,
+) -> None:
     """Refuse filter values the viewer cannot see (or that do not exist).
+
+    ``whole`` is the dataset before scoping. When it is a partial dataset
+    (an export read back), a value absent from it is let through, since it
+    may exist outside the slice; a value present in it but outside the
+    viewer's scope is still refused.
 
     Raises
     ------
@@ -145,8 +156,11 @@ def check_selection(scoped: Dataset, selection: Selection, viewer: Viewer) -> No
         For a manager, a value that does not occur in the data.
     """
     choices = filter_choices(scoped)
+    everything = filter_choices(whole) if whole is not None and whole.partial else None
     for name, label in FILTERS.items():
         outside = [v for v in getattr(selection, name) if v not in choices[name]]
+        if everything is not None:
+            outside = [v for v in outside if v in everything[name]]
         if not outside:
             continue
         values = ", ".join(repr(v) for v in outside)

@@ -133,7 +133,7 @@ def operator_report(
     selection = selection or Selection()
     viewer = viewer or Viewer()
     scoped = scope_dataset(dataset, viewer)
-    check_selection(scoped, selection, viewer)
+    check_selection(scoped, selection, viewer, whole=dataset)
     view = filter_dataset(scoped, selection)
     return report_from_view(view, selection=selection, viewer=viewer)
 

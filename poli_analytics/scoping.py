@@ -114,7 +114,8 @@ def scope_dataset(dataset: Dataset, viewer: Viewer) -> Dataset:
     ------
     SelectionError
         A supervisor's department has no chats in the dataset, or an
-        operator viewer's ID is not an operator of the dataset.
+        operator viewer's ID is not an operator of the dataset (unless the
+        dataset is partial, an export read back: then the scope is empty).
     """
     if viewer.role == "manager":
         return dataset
@@ -126,7 +127,7 @@ def scope_dataset(dataset: Dataset, viewer: Viewer) -> Dataset:
 def _scope_supervisor(dataset: Dataset, departments: tuple[str, ...]) -> Dataset:
     known = set(dataset.chats["department"].unique())
     unknown = [d for d in departments if d not in known]
-    if unknown:
+    if unknown and not dataset.partial:
         msg = (
             f"supervised department {', '.join(map(repr, unknown))} has no chats in "
             "this dataset; check the spelling of the scope department"
@@ -142,7 +143,8 @@ def _scope_supervisor(dataset: Dataset, departments: tuple[str, ...]) -> Dataset
 
 
 def _scope_operator(dataset: Dataset, operator_id: str) -> Dataset:
-    if not dataset.operators["operator_id"].eq(operator_id).any():
+    known = dataset.operators["operator_id"].eq(operator_id).any()
+    if not known and not dataset.partial:
         msg = f"operator {operator_id!r} is not an operator of this dataset"
         raise SelectionError(msg)
 
