@@ -15,10 +15,19 @@ from .errors import InvalidValueError
 TEXT = "str"
 TIMESTAMP_UNIT = "us"
 
-# An ISO 8601 timestamp that carries its own offset ("Z", "+00:00", "-0300").
-_HAS_OFFSET = r"(?:[Zz]|[+-]\d{2}(?::?\d{2})?)$"
+# An ISO 8601 time that carries its own offset ("Z", "+00:00", "-0300"); the
+# offset must follow a time, so the "-12" of a bare date "2025-03-12" is no
+# offset. ASCII digits only ([0-9], not the Unicode-wide \d).
+_HAS_OFFSET = (
+    r"[0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:[.,][0-9]+)?)?"
+    r"\s*(?:[Zz]|[+-][0-9]{2}(?::?[0-9]{2})?)$"
+)
+_ISO_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}"
 # Reais with a dot decimal: "1234", "1234.5", "1234.56", "1234.560".
-_MONEY = r"^(?P<sign>-?)(?P<reais>\d+)(?:\.(?P<cents>\d{1,2})(?P<rest>\d*))?$"
+_MONEY = r"^(?P<sign>-?)(?P<reais>[0-9]+)(?:\.(?P<cents>[0-9]{1,2})(?P<rest>[0-9]*))?$"
+#: The largest amount accepted, in centavos: R$ 1,000,000,000.00. Far above any
+#: chat sale, and low enough that sums of millions of them stay exact in int64.
+MAX_AMOUNT_CENTS = 100_000_000_000
 
 
 def rows_of(mask: pd.Series) -> list[int]:
@@ -56,6 +65,9 @@ def parse_text(column: pd.Series) -> pd.Series:
         if (whole == np.floor(whole)).all():
             column = column.astype("Int64")
     text = column.astype(TEXT).str.strip()
+    # One spelling per name: "Pós-venda" typed with a combining accent and
+    # with a precomposed "ó" must be the same department.
+    text = text.str.normalize("NFC")
     return text.mask(text.eq(""))
 
 
@@ -103,7 +115,7 @@ def parse_timestamp(column: pd.Series, *, tz: str, source: str) -> pd.Series:
     )
     naive_part = pd.to_datetime(text[naive], format="ISO8601", errors="coerce")
     # "2025-03-12 15:00" is fine; "12/03/2025" or "2025-02-30" is not.
-    looks_iso = text.str.match(r"^\d{4}-\d{2}-\d{2}", na=False)
+    looks_iso = text.str.match(_ISO_DATE, na=False)
 
     parsed = pd.Series(
         pd.NaT, index=column.index, dtype=f"datetime64[{TIMESTAMP_UNIT}, {tz}]"
@@ -144,6 +156,15 @@ def parse_money(column: pd.Series, *, source: str) -> pd.Series:
     if pd.api.types.is_integer_dtype(column.dtype):
         as_int = column.astype("Int64")
         _refuse_negative(as_int.astype("Float64"), source=source, column=column)
+        too_large = as_int.gt(MAX_AMOUNT_CENTS // 100).fillna(False)
+        if too_large.any():
+            raise _fail(
+                column,
+                too_large,
+                source=source,
+                problem="amount too large",
+                expected=f"at most {MAX_AMOUNT_CENTS // 100:,} reais",
+            )
         return as_int * 100
     text = parse_text(column)
     parts = text.str.extract(_MONEY)
@@ -169,6 +190,15 @@ def parse_money(column: pd.Series, *, source: str) -> pd.Series:
             problem="negative amount",
             expected="an amount of zero or more (a refund is a 'refunded' row "
             "with a positive amount)",
+        )
+    too_large = present & parts["reais"].str.len().gt(9).fillna(False)
+    if too_large.any():
+        raise _fail(
+            text,
+            too_large,
+            source=source,
+            problem="amount too large",
+            expected=f"at most {MAX_AMOUNT_CENTS // 100:,} reais",
         )
     reais = pd.to_numeric(parts["reais"]).astype("Int64")
     cents = pd.to_numeric(parts["cents"].fillna("0").str.ljust(2, "0")).astype("Int64")

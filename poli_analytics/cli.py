@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ._export_columns import LANGS
-from ._schema import DEFAULT_TZ
+from ._schema import DEFAULT_TZ, TABLES
 from .dataset import Dataset
 from .errors import PoliAnalyticsError
 from .export import PROFILES, write_export
@@ -148,6 +148,9 @@ def _parser() -> argparse.ArgumentParser:
     sample.add_argument(
         "--format", dest="file_format", choices=["csv", "parquet"], default="csv"
     )
+    sample.add_argument(
+        "--force", action="store_true", help="replace a dataset already in OUT_DIR"
+    )
     return parser
 
 
@@ -179,6 +182,9 @@ def _load(args: argparse.Namespace) -> Dataset:
         where = args.data if args.data is not None else sample_data_dir()
         dataset = load_dataset(where, tz=args.tz or DEFAULT_TZ)
     logger.info("loaded %s in %.2f s", where, time.perf_counter() - began)
+    for table, count in dataset.quality.duplicate_rows_dropped.items():
+        if count:
+            logger.warning("%s: dropped %d exact duplicate row(s)", table, count)
     for note in dataset.quality.notes:
         logger.warning("%s", note)
     return dataset
@@ -214,6 +220,20 @@ def _run_sample(args: argparse.Namespace) -> str:
 
     if args.messages < 1:
         msg = f"--messages must be at least 1, not {args.messages}"
+        raise PoliAnalyticsError(msg)
+    if args.out_dir.exists() and not args.out_dir.is_dir():
+        msg = f"{args.out_dir} exists and is not a folder"
+        raise PoliAnalyticsError(msg)
+    existing = [
+        p.name
+        for p in sorted(args.out_dir.glob("*.*"))
+        if p.stem in TABLES and p.suffix in (".csv", ".parquet")
+    ]
+    if existing and not args.force:
+        msg = (
+            f"{args.out_dir} already holds a dataset ({', '.join(existing)}); "
+            "pass --force to replace it"
+        )
         raise PoliAnalyticsError(msg)
     counts = generate_sample(
         args.out_dir,

@@ -51,15 +51,16 @@ logger = logging.getLogger(__name__)
 _ID_WRAPPER = r'^="(.*)"$'
 _NEUTRALISED = r"^'(?=[=+\-@\t\r])"
 _ISO = (
-    r"^(?P<y>\d{4})-(?P<a>\d{1,2})-(?P<b>\d{1,2})"
-    r"(?:[ T](?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?)?$"
+    r"^(?P<y>[0-9]{4})-(?P<a>[0-9]{1,2})-(?P<b>[0-9]{1,2})"
+    r"(?:[ T](?P<H>[0-9]{1,2}):(?P<M>[0-9]{2})(?::(?P<S>[0-9]{2}))?)?$"
 )
 _SLASHED = (
-    r"^(?P<a>\d{1,2})/(?P<b>\d{1,2})/(?P<y>\d{2}|\d{4})"
-    r"(?:,? (?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?(?: ?(?P<p>[AaPp][Mm]))?)?$"
+    r"^(?P<a>[0-9]{1,2})/(?P<b>[0-9]{1,2})/(?P<y>[0-9]{2}|[0-9]{4})"
+    r"(?:,? (?P<H>[0-9]{1,2}):(?P<M>[0-9]{2})(?::(?P<S>[0-9]{2}))?"
+    r"(?: ?(?P<p>[AaPp][Mm]))?)?$"
 )
 _PAYMENT_STATUS = {"sale": "paid", "refund": "refunded"}
-_SCIENTIFIC = r"^[+-]?\d+(?:[.,]\d+)?[eE][+-]?\d+$"
+_SCIENTIFIC = r"^[+-]?[0-9]+(?:[.,][0-9]+)?[eE][+-]?[0-9]+$"
 
 
 def read_export(
@@ -300,7 +301,9 @@ class _Parser:
             clean = clean.str.replace(".", "", regex=False).str.replace(",", ".")
         else:
             clean = clean.str.replace(",", "", regex=False)
-        parts = clean.str.extract(r"^(?P<reais>\d+)(?:\.(?P<cents>\d{1,2}))?$")
+        parts = clean.str.extract(
+            r"^(?P<reais>[0-9]{1,9})(?:\.(?P<cents>[0-9]{1,2}))?$"
+        )
         cents = pd.to_numeric(parts["reais"]).astype("Int64") * 100 + pd.to_numeric(
             parts["cents"].fillna("0").str.ljust(2, "0")
         ).astype("Int64")
@@ -323,8 +326,12 @@ class _Parser:
         """
         money = [self._text(c) for c in COLUMNS if c.kind == "money"]
         cells = pd.concat(money) if money else pd.Series(dtype="str")
-        comma = bool(cells.str.contains(r"\d,\d{1,2}$", regex=True).fillna(False).any())
-        dot = bool(cells.str.contains(r"\d\.\d{1,2}$", regex=True).fillna(False).any())
+        comma = bool(
+            cells.str.contains(r"[0-9],[0-9]{1,2}$", regex=True).fillna(False).any()
+        )
+        dot = bool(
+            cells.str.contains(r"[0-9]\.[0-9]{1,2}$", regex=True).fillna(False).any()
+        )
         if comma and dot:
             msg = (
                 f"{self.source}: amounts with a decimal comma (350,90) and with a "
@@ -432,7 +439,7 @@ def _check_ids(rows: pd.DataFrame, *, source: str, notes: list[str]) -> None:
         "payment_id",
     ):
         ids = rows[column].dropna().drop_duplicates()
-        digits = ids[ids.str.fullmatch(r"\d+")]
+        digits = ids[ids.str.fullmatch(r"[0-9]+")]
         if digits.empty:
             continue
         padded = digits[digits.str.startswith("0")]

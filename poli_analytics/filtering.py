@@ -12,6 +12,8 @@ current holder.
 from __future__ import annotations
 
 import datetime as dt
+import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -32,28 +34,39 @@ FILTERS = {
 }
 
 
-def _as_tuple(values: Iterable[str] | str | None) -> tuple[str, ...]:
+#: Dates a selection may name; pandas timestamps cover this range comfortably.
+EARLIEST, LATEST = dt.date(1900, 1, 1), dt.date(2199, 12, 31)
+
+
+def _as_tuple(values: Iterable[str] | str | None, name: str) -> tuple[str, ...]:
+    """Filter values as a tuple of NFC text, in order, without repeats."""
     if values is None:
         return ()
     if isinstance(values, str):
-        return (values,)
-    return tuple(dict.fromkeys(str(v) for v in values))
+        values = [values]
+    if not isinstance(values, Iterable) or any(not isinstance(v, str) for v in values):
+        msg = f"{name} must be text or a list of text, not {values!r}"
+        raise SelectionError(msg)
+    return tuple(dict.fromkeys(unicodedata.normalize("NFC", v.strip()) for v in values))
 
 
 def _as_date(value: dt.date | str | None, name: str) -> dt.date | None:
-    if (
-        value is None
-        or isinstance(value, dt.date)
-        and not isinstance(value, dt.datetime)
-    ):
-        return value
+    if value is None:
+        return None
     if isinstance(value, dt.datetime):
-        return value.date()
-    try:
-        return dt.date.fromisoformat(str(value))
-    except ValueError:
+        value = value.date()
+    elif isinstance(value, str) and re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+        try:
+            value = dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+    if not isinstance(value, dt.date) or value is pd.NaT:
         msg = f"{name} date {value!r} is not a date; expected YYYY-MM-DD"
-        raise SelectionError(msg) from None
+        raise SelectionError(msg)
+    if not EARLIEST <= value <= LATEST:
+        msg = f"{name} date {value} is out of range; expected {EARLIEST} to {LATEST}"
+        raise SelectionError(msg)
+    return value
 
 
 @dataclass(frozen=True)
@@ -86,7 +99,7 @@ class Selection:
         object.__setattr__(self, "start", _as_date(self.start, "start"))
         object.__setattr__(self, "end", _as_date(self.end, "end"))
         for name in FILTERS:
-            object.__setattr__(self, name, _as_tuple(getattr(self, name)))
+            object.__setattr__(self, name, _as_tuple(getattr(self, name), name))
         if self.start and self.end and self.start > self.end:
             msg = f"start date {self.start} is after end date {self.end}"
             raise SelectionError(msg)

@@ -102,7 +102,13 @@ def report_to_dict(report: OperatorReport) -> dict[str, object]:
         "time_zone": report.tz,
         "selection": report.selection.to_dict(),
         "viewer": report.viewer.to_dict(),
-        "data_quality": report.quality.to_dict(),
+        # What loading dropped concerns the whole dataset, so only a manager,
+        # who sees all of it, is told.
+        **(
+            {"data_quality": report.quality.to_dict()}
+            if report.viewer.role == "manager"
+            else {}
+        ),
     }
 
 

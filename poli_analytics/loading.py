@@ -10,6 +10,7 @@ the column, the rows and what was expected.
 from __future__ import annotations
 
 import csv
+import io
 import logging
 import zoneinfo
 from collections.abc import Mapping
@@ -111,34 +112,80 @@ def read_table(path: str | Path, *, notes: list[str] | None = None) -> pd.DataFr
     collects remarks for the data-quality summary.
     """
     path = Path(path)
+    if path.suffix == ".parquet":
+        return _read_parquet(path, notes)
+    header = _csv_header(path)
+    if not any(name.strip() for name in header):
+        msg = f"{path.name}: the first line is empty; expected the header row"
+        raise DataContractError(msg, source=path.name)
+    convert = pa_csv.ConvertOptions(
+        column_types=dict.fromkeys(header, pa.string()),
+        null_values=[""],
+        strings_can_be_null=True,
+        quoted_strings_can_be_null=True,
+    )
+    # Fields may hold line breaks (quoted); without this option pyarrow
+    # splits the file into blocks at arbitrary newlines.
+    parse = pa_csv.ParseOptions(newlines_in_values=True)
     try:
-        if path.suffix == ".parquet":
-            frame = pq.read_table(path).to_pandas()
-            numeric = [c for c in frame.columns if _looks_like_numeric_id(frame, c)]
-            if numeric and notes is not None:
-                notes.append(
-                    f"{path.name}: {', '.join(numeric)} stored as numbers; read as "
-                    "text (leading zeros lost before loading cannot be restored)"
-                )
-            return frame
-        header = _csv_header(path)
-        convert = pa_csv.ConvertOptions(
-            column_types=dict.fromkeys(header, pa.string()),
-            null_values=[""],
-            strings_can_be_null=True,
-            quoted_strings_can_be_null=True,
-        )
-        table = pa_csv.read_csv(path, convert_options=convert)
-    except (pa.ArrowInvalid, UnicodeDecodeError, OSError) as exc:
-        problem = str(exc).splitlines()[0]
-        msg = f"{path.name}: cannot be read as a UTF-8 comma-separated file ({problem})"
-        raise DataContractError(msg, source=path.name) from None
+        table = pa_csv.read_csv(path, parse_options=parse, convert_options=convert)
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise _csv_error(path, exc) from None
     return table.to_pandas()
 
 
+def _read_parquet(path: Path, notes: list[str] | None) -> pd.DataFrame:
+    try:
+        frame = pq.read_table(path).to_pandas()
+    except (pa.ArrowInvalid, OSError) as exc:
+        problem = str(exc).splitlines()[0]
+        msg = f"{path.name}: not a readable Parquet file ({problem})"
+        raise DataContractError(msg, source=path.name) from None
+    numeric = [c for c in frame.columns if _looks_like_numeric_id(frame, c)]
+    if numeric and notes is not None:
+        notes.append(
+            f"{path.name}: {', '.join(numeric)} stored as numbers; read as "
+            "text (leading zeros lost before loading cannot be restored)"
+        )
+    return frame
+
+
+def _csv_error(path: Path, exc: Exception) -> DataContractError:
+    """Say which line of a CSV file pyarrow could not read, and why.
+
+    Only runs once reading has failed, so it may read the file again.
+    """
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as bad:
+        line = data[: bad.start].count(b"\n") + 1
+        msg = (
+            f"{path.name}, line {line}: not UTF-8 text (byte {data[bad.start]:#04x}); "
+            "expected a UTF-8 file (in Excel: Save As, CSV UTF-8)"
+        )
+        return DataContractError(msg, source=path.name, rows=[line - 1])
+    reader = csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline=""))
+    width = len(next(reader, []))
+    for fields in reader:
+        if fields and len(fields) != width:
+            msg = (
+                f"{path.name}, line {reader.line_num}: {len(fields)} fields; "
+                f"expected {width}, as in the header (a comma inside a value "
+                "needs quotes)"
+            )
+            return DataContractError(msg, source=path.name, rows=[reader.line_num - 1])
+    problem = str(exc).splitlines()[0]
+    msg = f"{path.name}: not a readable comma-separated file ({problem})"
+    return DataContractError(msg, source=path.name)
+
+
 def _csv_header(path: Path) -> list[str]:
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        return next(csv.reader(handle), [])
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            return next(csv.reader(handle), [])
+    except UnicodeDecodeError as exc:
+        raise _csv_error(path, exc) from None
 
 
 def _looks_like_numeric_id(frame: pd.DataFrame, column: str) -> bool:
@@ -201,7 +248,17 @@ def _parse_table(
             f"{', '.join(repr(c) for c in missing)}; the file has {available}{hint}"
         )
         raise MissingColumnError(msg, source=source, column=missing[0])
-    clashing = [c for c in DERIVED_COLUMNS.get(spec.name, []) if c in frame.columns]
+    repeated = frame.columns[frame.columns.duplicated()].unique().tolist()
+    if repeated:
+        msg = (
+            f"{source}: column {repeated[0]!r} appears more than once; "
+            "expected each column once"
+        )
+        raise DataContractError(msg, source=source, column=repeated[0])
+    reserved = DERIVED_COLUMNS.get(spec.name, []) + [
+        c.typed_name for c in spec.columns if c.typed_name != c.name
+    ]
+    clashing = [c for c in reserved if c in frame.columns]
     if clashing:
         msg = (
             f"{source}: extra column {clashing[0]!r} clashes with a column the "

@@ -132,6 +132,9 @@ def operator_report(
     """
     selection = selection or Selection()
     viewer = viewer or Viewer()
+    if not isinstance(selection, Selection):
+        msg = f"selection must be a Selection, not {selection!r}"
+        raise TypeError(msg)
     scoped = scope_dataset(dataset, viewer)
     check_selection(scoped, selection, viewer, whole=dataset)
     view = filter_dataset(scoped, selection)
@@ -143,7 +146,9 @@ def report_from_view(
 ) -> OperatorReport:
     """Compute the report from an already scoped and filtered view."""
     per_operator = _metrics(view, by_operator=True)
-    totals = _metrics(view, by_operator=False).iloc[0].rename("totals")
+    # A row of mixed int and float columns would be upcast to float; as object
+    # it keeps counts and centavos as exact integers.
+    totals = _metrics(view, by_operator=False).astype(object).iloc[0].rename("totals")
     names = view.dataset.operators.set_index("operator_id")["name"]
     per_operator.index.name = "operator_id"
     per_operator = per_operator.reset_index()

@@ -15,6 +15,7 @@ current holder of a chat they wrote in when that is someone else.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from typing import Literal
 
@@ -56,6 +57,27 @@ class Viewer:
     operator_id: str | None = None
 
     def __post_init__(self) -> None:
+        departments = self.departments
+        if isinstance(departments, str) or any(
+            not isinstance(d, str) for d in departments
+        ):
+            msg = f"scope departments must be a list of text, not {departments!r}"
+            raise SelectionError(msg)
+        object.__setattr__(
+            self,
+            "departments",
+            tuple(
+                dict.fromkeys(
+                    unicodedata.normalize("NFC", d.strip()) for d in departments
+                )
+            ),
+        )
+        if self.operator_id is not None:
+            object.__setattr__(
+                self,
+                "operator_id",
+                unicodedata.normalize("NFC", str(self.operator_id).strip()),
+            )
         if self.role not in ROLES:
             msg = f"unknown role {self.role!r}; expected one of {', '.join(ROLES)}"
             raise SelectionError(msg)
@@ -117,6 +139,9 @@ def scope_dataset(dataset: Dataset, viewer: Viewer) -> Dataset:
         operator viewer's ID is not an operator of the dataset (unless the
         dataset is partial, an export read back: then the scope is empty).
     """
+    if not isinstance(viewer, Viewer):
+        msg = f"viewer must be a Viewer (e.g. Viewer.manager()), not {viewer!r}"
+        raise TypeError(msg)
     if viewer.role == "manager":
         return dataset
     if viewer.role == "supervisor":

@@ -58,17 +58,28 @@ def check_table(
                 )
 
     # Exact duplicates share their key, so only rows with a repeated key need
-    # the (costly) whole-row comparison.
+    # the (costly) whole-row comparison. Extra columns are ignored, as the
+    # contract says, so rows differing only there are duplicates too.
+    contract = [c.typed_name for c in spec.columns]
     repeated_key = frame[spec.key].duplicated(keep=False)
     exact_duplicate = pd.Series(False, index=frame.index)
     if repeated_key.any():
-        exact_duplicate[repeated_key] = frame[repeated_key].duplicated(keep="first")
+        exact_duplicate[repeated_key] = frame.loc[repeated_key, contract].duplicated(
+            keep="first"
+        )
     deduplicated = frame[~exact_duplicate]
     clash = deduplicated[spec.key].duplicated(keep=False)
     if clash.any():
         keys = deduplicated.loc[clash, spec.key]
+        first = deduplicated.loc[keys.index[keys.eq(keys.iloc[0])], contract]
+        differing = [
+            c.name
+            for c in spec.columns
+            if len(first[c.typed_name].drop_duplicates()) > 1
+        ]
+        problem = f"the same key on rows that differ in {', '.join(differing)}"
         raise DuplicateKeyError.build(
-            "the same key on rows with different content",
+            problem,
             source=source,
             column=spec.key,
             rows=rows_of(clash),
@@ -104,7 +115,7 @@ def check_references(tables: dict[str, pd.DataFrame], sources: dict[str, str]) -
                 column=column,
                 rows=rows_of(dangling),
                 examples=values[dangling].drop_duplicates().tolist(),
-                expected=f"a {key} present in {sources[target]}",
+                expected=f"{key} values present in {sources[target]}",
             )
 
     must_exist("chats", "contact_id", "contacts", "contact_id")
@@ -120,10 +131,11 @@ def check_references(tables: dict[str, pd.DataFrame], sources: dict[str, str]) -
     writer = messages["operator_id"].notna()
     _refuse(
         by_operator & ~writer,
-        messages["operator_id"],
+        messages["message_id"],
         sources["messages"],
-        "operator message without its writer",
+        "operator message without its writer in operator_id",
         "the operator_id of the operator who wrote it",
+        column="operator_id",
     )
     _refuse(
         ~by_operator & writer,
@@ -131,6 +143,7 @@ def check_references(tables: dict[str, pd.DataFrame], sources: dict[str, str]) -
         sources["messages"],
         "operator_id set on a message not sent by an operator",
         "an empty operator_id unless sender is 'operator'",
+        column="operator_id",
     )
 
     chat_contact = lookup(
@@ -160,14 +173,21 @@ def check_references(tables: dict[str, pd.DataFrame], sources: dict[str, str]) -
 
 
 def _refuse(
-    bad: pd.Series, column: pd.Series, source: str, problem: str, expected: str
+    bad: pd.Series,
+    shown: pd.Series,
+    source: str,
+    problem: str,
+    expected: str,
+    *,
+    column: str | None = None,
 ) -> None:
+    """Refuse the rows of ``bad``; ``shown`` gives the values to quote."""
     if bad.any():
         raise InvalidValueError.build(
             problem,
             source=source,
-            column=str(column.name),
+            column=column or str(shown.name),
             rows=rows_of(bad),
-            examples=column[bad].head(5).astype(str).tolist(),
+            examples=shown[bad].head(5).astype(str).tolist(),
             expected=expected,
         )

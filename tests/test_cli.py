@@ -105,3 +105,49 @@ def test_sample_refuses_a_non_positive_size(tmp_path):
     done = run("sample", str(tmp_path), "--messages", "0")
     assert done.returncode == 1
     assert "--messages must be at least 1" in done.stderr
+
+
+def test_dropped_duplicates_are_said_on_stderr(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    for table in (CASES / "08_role_scoping" / "data").iterdir():
+        (data / table.name).write_bytes(table.read_bytes())
+    payments = data / "payments.csv"
+    last = payments.read_text().splitlines()[-1]
+    payments.write_text(payments.read_text() + last + "\n")
+    done = run("report", "--data", str(data), "--format", "csv")
+    assert done.returncode == 0
+    assert "payments: dropped 1 exact duplicate row(s)" in done.stderr
+    supervisor = run(
+        "report", "--data", str(data), "--format", "json",
+        "--role", "supervisor", "--scope-department", "Vendas",
+    )  # fmt: skip
+    assert "data_quality" not in json.loads(supervisor.stdout)
+    manager = json.loads(run("report", "--data", str(data), "--format", "json").stdout)
+    assert manager["data_quality"]["duplicate_rows_dropped"]["payments"] == 1
+
+
+def test_sample_does_not_overwrite_a_dataset_unless_forced(tmp_path):
+    assert run("sample", str(tmp_path), "--messages", "50").returncode == 0
+    again = run("sample", str(tmp_path), "--messages", "50", "--format", "parquet")
+    assert again.returncode == 1
+    assert "already holds a dataset" in again.stderr
+    assert "--force" in again.stderr
+    forced = run("sample", str(tmp_path), "--messages", "50", "--force")
+    assert forced.returncode == 0
+
+
+def test_export_command_and_report_from_the_export(tmp_path):
+    out = tmp_path / "março.csv"
+    args = ["--start", "2025-03-01", "--end", "2025-03-31"]
+    done = run(
+        "export", *args, "--out", str(out), "--profile", "excel-br", "--lang", "pt-BR"
+    )
+    assert done.returncode == 0, done.stderr
+    assert out.read_bytes().startswith(b"\xef\xbb\xbfTipo de Registro;")
+    direct = json.loads(run("report", *args, "--format", "json").stdout)
+    back = json.loads(
+        run("report", "--export-file", str(out), *args, "--format", "json").stdout
+    )
+    assert back["operators"] == direct["operators"]
+    assert back["totals"] == direct["totals"]

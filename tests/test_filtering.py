@@ -120,3 +120,24 @@ def test_selection_accepts_dates_and_text():
 def test_bad_selections_are_refused(kwargs, match):
     with pytest.raises(SelectionError, match=match):
         Selection(**kwargs)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"start": "20250301"}, "start date '20250301' is not a date"),
+        ({"start": "2025-W10-1"}, "is not a date"),
+        ({"end": pd.NaT}, "end date NaT is not a date"),
+        ({"end": "9999-12-31"}, "out of range; expected 1900-01-01 to 2199-12-31"),
+        ({"departments": 123}, "departments must be text or a list of text"),
+        ({"operators": ["ana", 7]}, "operators must be text or a list of text"),
+    ],
+)
+def test_malformed_selections_are_refused(kwargs, match):
+    with pytest.raises(SelectionError, match=match):
+        Selection(**kwargs)
+
+
+def test_filter_values_are_trimmed_and_in_one_unicode_form():
+    chosen = Selection(departments=[" Po\u0301s-venda ", "P\u00f3s-venda"])
+    assert chosen.departments == ("P\u00f3s-venda",)

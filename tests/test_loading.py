@@ -13,6 +13,7 @@ from conftest import chat, make_dataset, make_tables, op_message, write_tables
 from poli_analytics import (
     DataContractError,
     SelectionError,
+    Viewer,
     load_dataset,
     operator_report,
 )
@@ -188,3 +189,36 @@ def test_unknown_time_zone_is_refused(tmp_path):
 def test_missing_folder_is_refused(tmp_path):
     with pytest.raises(DataContractError, match="not a dataset folder"):
         load_dataset(tmp_path / "nope")
+
+
+def test_a_bare_date_is_local_midnight():
+    # "2025-03-12" must not read its "-12" as a UTC offset.
+    data = make_dataset(contacts=[{"contact_id": "c-1", "created_at": "2025-03-12"}])
+    assert data.contacts["created_at"].iloc[0] == pd.Timestamp("2025-03-12T03:00:00Z")
+
+
+def test_names_are_compared_in_one_unicode_form():
+    decomposed = "Po\u0301s-venda"  # "ó" as "o" + combining acute accent
+    data = make_dataset(
+        chats=[
+            chat("k-1", "c-1", department=decomposed),
+            chat("k-2", "c-2", department="P\u00f3s-venda"),
+        ]
+    )
+    assert set(data.chats["department"]) == {"P\u00f3s-venda"}
+    report = operator_report(data, viewer=Viewer.supervisor(decomposed))
+    assert report.viewer.departments == ("P\u00f3s-venda",)
+
+
+def test_quoted_line_breaks_in_a_large_file(tmp_path):
+    # pyarrow reads large files in blocks; quoted line breaks must not split rows.
+    write_tables(tmp_path, make_tables())
+    rows = "".join(
+        f'x-{i},"Nome\ncom quebra {i}",a@example.com,,2024-07-01T12:00:00Z\n'
+        for i in range(40_000)
+    )
+    header = "contact_id,name,email,phone,created_at\n"
+    (tmp_path / "contacts.csv").write_text(header + rows)
+    data = load_dataset(tmp_path)
+    assert len(data.contacts) == 40_000
+    assert data.contacts["name"].iloc[-1] == "Nome\ncom quebra 39999"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -391,3 +392,17 @@ def test_viewer_default_is_manager(small):
     everything = operator_report(small)
     assert everything.viewer == Viewer.manager()
     assert everything.totals["customers"] == 2
+
+
+def test_totals_keep_money_and_counts_as_integers(small):
+    totals = operator_report(small).totals
+    for metric in ("amount_sold_cents", "interactions", "refunded_amount_cents"):
+        assert isinstance(totals[metric], int | np.integer), metric
+    assert totals["amount_sold_cents"] == 15000
+
+
+def test_wrong_argument_types_are_refused(small):
+    with pytest.raises(TypeError, match="viewer must be a Viewer"):
+        operator_report(small, viewer="manager")
+    with pytest.raises(TypeError, match="selection must be a Selection"):
+        operator_report(small, {"start": "2025-03-01"})

@@ -244,3 +244,12 @@ def test_report_json_of_a_supervisor_holds_nothing_outside(shop):
     text = report_to_json(operator_report(shop, viewer=Viewer.supervisor("Vendas")))
     assert "claudia" not in text
     assert "Suporte" not in text
+
+
+def test_a_viewer_must_be_a_viewer(shop):
+    with pytest.raises(TypeError, match="viewer must be a Viewer"):
+        scope_dataset(shop, None)
+    with pytest.raises(
+        SelectionError, match="scope departments must be a list of text"
+    ):
+        Viewer("supervisor", departments="Vendas")

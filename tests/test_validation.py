@@ -163,7 +163,7 @@ def test_conflicting_duplicate_key_is_refused(tmp_path):
     with pytest.raises(
         DuplicateKeyError,
         match=r"payments\.csv, column 'payment_id', lines 2, 3: the same key on rows "
-        r"with different content \(found 'p-1'\)",
+        r"that differ in amount \(found 'p-1'\)",
     ):
         load_with(
             tmp_path,
@@ -177,7 +177,8 @@ def test_conflicting_duplicate_key_is_refused(tmp_path):
     [
         (
             {"messages": [op_message("m-1", "k-9", "ana", "2025-03-01T12:00:00Z")]},
-            r"messages, column 'ticket_id', row 1: .*'k-9'.*ticket_id present in chats",
+            r"messages, column 'ticket_id', row 1: .*'k-9'.*"
+            r"ticket_id values present in chats",
         ),
         (
             {
@@ -276,15 +277,20 @@ def test_non_utf8_file_is_refused(tmp_path):
         "operator_id,name\nana,Conceição\n".encode("cp1252")
     )
     with pytest.raises(
-        DataContractError, match=r"operators\.csv: cannot be read as a UTF-8"
+        DataContractError,
+        match=r"operators\.csv, line 2: not UTF-8 text \(byte 0xe7\); expected a UTF-8",
     ):
         load_dataset(tmp_path)
 
 
 def test_ragged_csv_is_refused(tmp_path):
     write_tables(tmp_path, make_tables())
-    (tmp_path / "operators.csv").write_text("operator_id,name\nana,Ana,extra\n")
-    with pytest.raises(DataContractError, match=r"operators\.csv: cannot be read"):
+    (tmp_path / "operators.csv").write_text(
+        "operator_id,name\nana,Ana\nbia,Bia,extra\n"
+    )
+    with pytest.raises(
+        DataContractError, match=r"operators\.csv, line 3: 3 fields; expected 2"
+    ):
         load_dataset(tmp_path)
 
 
@@ -294,3 +300,58 @@ def test_extra_column_clashing_with_a_derived_one(tmp_path):
     write_tables(tmp_path, tables)
     with pytest.raises(DataContractError, match="extra column 'department' clashes"):
         load_dataset(tmp_path)
+
+
+def test_blank_first_line_is_refused(tmp_path):
+    write_tables(tmp_path, make_tables())
+    (tmp_path / "operators.csv").write_text("\noperator_id,name\n007,Ana\n")
+    with pytest.raises(DataContractError, match="the first line is empty"):
+        load_dataset(tmp_path)
+
+
+def test_repeated_column_is_refused(tmp_path):
+    write_tables(tmp_path, make_tables())
+    (tmp_path / "operators.csv").write_text("operator_id,name ,name\n007,Ana,Bia\n")
+    with pytest.raises(DataContractError, match="column 'name' appears more than once"):
+        load_dataset(tmp_path)
+
+
+def test_extra_column_named_like_a_typed_one_is_refused(tmp_path):
+    tables = make_tables(opportunities=[opportunity()])
+    tables["opportunities"]["amount_cents"] = ["1000"]
+    write_tables(tmp_path, tables)
+    with pytest.raises(DataContractError, match="extra column 'amount_cents' clashes"):
+        load_dataset(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        ("1000000000.01", "amount too large"),
+        ("99999999999999999999.99", "amount too large"),
+        ("\u0661\u0662.\u0665\u0660", "not an amount in reais"),  # Arabic-Indic
+        ("\uff11\uff12.\uff15\uff10", "not an amount in reais"),  # full-width
+    ],
+)
+def test_amounts_out_of_bounds_or_in_other_digits(value, problem):
+    with pytest.raises(InvalidValueError, match=problem):
+        make_dataset(opportunities=[opportunity(amount=value)])
+
+
+def test_rows_differing_only_in_extra_columns_are_duplicates(tmp_path):
+    tables = make_tables(opportunities=[opportunity()], payments=[payment(), payment()])
+    tables["payments"]["imported_at"] = ["monday", "tuesday"]
+    write_tables(tmp_path, tables)
+    data = load_dataset(tmp_path)
+    assert len(data.payments) == 1
+    assert data.quality.duplicate_rows_dropped["payments"] == 1
+
+
+def test_operator_message_without_writer_names_the_message(tmp_path):
+    message = op_message("m-7", "k-1", "", "2025-03-01T12:00:00Z")
+    with pytest.raises(
+        InvalidValueError,
+        match=r"column 'operator_id', line 2: operator message without its writer "
+        r"in operator_id \(found 'm-7'\)",
+    ):
+        load_with(tmp_path, chats=[chat("k-1", "c-1")], messages=[message])
