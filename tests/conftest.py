@@ -273,3 +273,40 @@ def example():
             pay("p-5", "o-0", "paid", "2025-03-13T14:00:00Z", "0.20"),
         ],
     )
+
+
+@pytest.fixture
+def spreadsheet_data() -> Dataset:
+    """``spreadsheet_dataset()``."""
+    return spreadsheet_dataset()
+
+
+def spreadsheet_dataset() -> Dataset:
+    """One interaction, one cart and its sale, with everything a spreadsheet
+    likes to mangle: contact 007, operator 0042, phone +5511987654321,
+    accents, a formula-like name, R$ 1234.56, an evening time (21:45Z is
+    18:45 local)."""
+    return make_dataset(
+        contacts=[
+            {"contact_id": "007", "name": '=HYPERLINK("http://x")',
+             "phone": "+5511987654321", "email": "joão@example.com",
+             "created_at": "2025-03-01T12:00:00Z"},
+        ],
+        operators=[{"operator_id": "0042", "name": "Conceição Araújo"}],
+        chats=[
+            chat("k-1", "007", operator_id="0042", department="Pós-venda",
+                 tags="promoção|vip", opened_at="2025-03-12T21:40:00Z",
+                 assigned_at="2025-03-12T21:41:00Z",
+                 first_response_at="2025-03-12T21:45:30Z"),
+        ],
+        messages=[op_message("m-1", "k-1", "0042", "2025-03-12T21:45:30Z")],
+        opportunities=[
+            {"opportunity_id": "o-1", "kind": "cart", "ticket_id": "k-1",
+             "contact_id": "007", "operator_id": "0042",
+             "created_at": "2025-03-12T21:50:00Z", "amount": "1234.56"},
+        ],
+        payments=[
+            {"payment_id": "p-1", "opportunity_id": "o-1", "status": "paid",
+             "occurred_at": "2025-03-12T22:00:00Z", "amount": "1234.56"},
+        ],
+    )  # fmt: skip
