@@ -51,9 +51,11 @@ from __future__ import annotations
 
 import io
 import logging
+import re
 from pathlib import Path
 from typing import BinaryIO, Literal
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -100,7 +102,6 @@ XLSX_MAX_ROWS = 1_048_575
 
 _RECORD_ORDER = {"interaction": 0, "opportunity": 1, "sale": 2, "refund": 3}
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_PLAIN_NUMBER = r"[+-]?\d+(?:[.,]\d+)?"
 _CSV = {
     "sheets": {"delimiter": ",", "decimal": ".", "bom": False, "dayfirst": False},
     "excel-br": {"delimiter": ";", "decimal": ",", "bom": True, "dayfirst": True},
@@ -378,62 +379,94 @@ def _labels(rows: pd.DataFrame, lang: Lang) -> pd.DataFrame:
     )
 
 
-def _neutralised(text: pd.Series) -> pd.Series:
+# CSV text is built with pyarrow kernels, column by column: no Python string
+# per cell, so a million rows take seconds.
+_TEXT = pa.large_string()
+_TWO_DIGITS = pa.array([f"{i:02d}" for i in range(100)], _TEXT)
+_FORMULA = r"^[=+\-@\t\r]"
+_PLAIN_NUMBER_RE2 = r"^[+-]?[0-9]+(?:[.,][0-9]+)?$"
+
+
+def _neutralised(text: pd.Series | pa.Array) -> pa.Array:
     """Prefix an apostrophe to text a spreadsheet would run as a formula.
 
     A plain signed number (``-5``, ``+12.5``) runs nothing and is left alone.
     """
-    risky = text.str.startswith(_FORMULA_START).fillna(False)
-    risky &= ~text.str.fullmatch(_PLAIN_NUMBER).fillna(False)
-    return text.mask(risky, "'" + text)
-
-
-def _as_text(
-    rows: pd.DataFrame, *, decimal: str, dayfirst: bool
-) -> dict[str, pa.Array]:
-    """Every column as text for a CSV profile (missing values stay missing)."""
-    date_format = "%d/%m/%Y" if dayfirst else "%Y-%m-%d"
-    datetime_format = date_format + " %H:%M:%S"
-    out: dict[str, pa.Array] = {}
-    for column in COLUMNS:
-        values = rows[column.key]
-        if column.kind == "date":
-            text = _strftime(values, date_format)
-        elif column.kind == "datetime":
-            text = _strftime(values.dt.tz_localize(None), datetime_format)
-        elif column.kind in ("id", "phone"):
-            text = '="' + values.astype("str").str.replace('"', '""') + '"'
-        elif column.kind == "money":
-            text = _money_text(values, decimal)
-        elif column.kind in ("seconds", "count", "flag", "rating"):
-            text = values.astype("Int64").astype("str")
-        else:
-            text = _neutralised(values.astype("str"))
-        out[column.key] = pa.array(text, type=pa.large_string(), from_pandas=True)
-    return out
-
-
-def _strftime(values: pd.Series, fmt: str) -> pd.Series:
-    naive = pa.array(values.astype("datetime64[s]"), from_pandas=True)
-    return pd.Series(pc.strftime(naive, format=fmt), dtype="str", index=values.index)
-
-
-def _money_text(cents: pd.Series, decimal: str) -> pd.Series:
-    whole = cents.astype("Int64")
-    reais = (whole // 100).astype("str")
-    fraction = (whole % 100).astype("str").str.zfill(2)
-    return reais + decimal + fraction
-
-
-def _csv_cells(values: pa.Array, delimiter: str) -> pa.Array:
-    """Quote cells holding the delimiter, a quote or a line break (RFC 4180)."""
-    values = pc.fill_null(values, "")
-    needs = pc.match_substring_regex(values, f'[{delimiter}"\\r\\n]')
-    mark = pa.scalar('"', values.type)
-    quoted = pc.binary_join_element_wise(
-        mark, pc.replace_substring(values, '"', '""'), mark, pa.scalar("", values.type)
+    values = pa.array(text, _TEXT, from_pandas=True)
+    risky = pc.and_(
+        pc.match_substring_regex(values, _FORMULA),
+        pc.invert(pc.match_substring_regex(values, _PLAIN_NUMBER_RE2)),
     )
-    return pc.if_else(needs, quoted, values)
+    prefixed = pc.binary_join_element_wise(
+        pa.scalar("'", _TEXT), values, pa.scalar("", _TEXT)
+    )
+    return pc.if_else(risky, prefixed, values)
+
+
+def _join(*parts: pa.Array | str) -> pa.Array:
+    """Concatenate text arrays (and literal strings) element by element."""
+    arrays = [pa.scalar(p, _TEXT) if isinstance(p, str) else p for p in parts]
+    return pc.binary_join_element_wise(*arrays, pa.scalar("", _TEXT))
+
+
+def _timestamps_text(values: pd.Series, *, dayfirst: bool, with_time: bool) -> pa.Array:
+    """Local wall-clock times as ``2025-03-12 18:45:30`` (or day-first) text."""
+    if isinstance(values.dtype, pd.DatetimeTZDtype):
+        values = values.dt.tz_localize(None)
+    unit = "datetime64[s]" if with_time else "datetime64[D]"
+    stamps = pa.array(values.to_numpy(dtype=unit), from_pandas=True)
+    text = pc.cast(stamps if with_time else pc.cast(stamps, pa.date32()), _TEXT)
+    if dayfirst:
+        text = pc.replace_substring_regex(
+            text, r"^([0-9]{4})-([0-9]{2})-([0-9]{2})", r"\3/\2/\1"
+        )
+    return pc.fill_null(text, "")
+
+
+def _integers_text(values: pd.Series) -> pa.Array:
+    return pc.fill_null(
+        pc.cast(pa.array(values.astype("Int64"), from_pandas=True), _TEXT), ""
+    )
+
+
+def _money_text(cents: pd.Series, decimal: str) -> pa.Array:
+    whole = cents.astype("Int64")
+    missing = pa.array(whole.isna().to_numpy())
+    filled = whole.fillna(0).to_numpy(dtype=np.int64)
+    text = _join(
+        pc.cast(pa.array(filled // 100), _TEXT),
+        decimal,
+        _TWO_DIGITS.take(pa.array(filled % 100)),
+    )
+    return pc.if_else(missing, pa.scalar("", _TEXT), text)
+
+
+def _quoted(values: pa.Array) -> pa.Array:
+    return _join('"', pc.replace_substring(values, '"', '""'), '"')
+
+
+def _csv_column(
+    values: pd.Series, kind: str, *, delimiter: str, decimal: str, dayfirst: bool
+) -> pa.Array:
+    """One export column as CSV cells: typed text, neutralised and quoted (RFC 4180)."""
+    if kind in ("date", "datetime"):
+        return _timestamps_text(values, dayfirst=dayfirst, with_time=kind == "datetime")
+    if kind == "money":
+        return _money_text(values, decimal)
+    if kind in ("seconds", "count", "flag", "rating"):
+        return _integers_text(values)
+    text = pa.array(values, _TEXT, from_pandas=True)
+    if kind in ("id", "phone"):
+        # ="007" keeps the zeros and the "+": no spreadsheet makes it a number.
+        cells = _quoted(_join('="', pc.replace_substring(text, '"', '""'), '"'))
+        return pc.fill_null(
+            pc.if_else(pc.is_null(text), pa.scalar(None, _TEXT), cells), ""
+        )
+    if kind == "text":
+        text = _neutralised(text)
+    text = pc.fill_null(text, "")
+    special = pc.match_substring_regex(text, f'[{re.escape(delimiter)}"\r\n]')
+    return pc.if_else(special, _quoted(text), text)
 
 
 def _write_csv(
@@ -445,24 +478,29 @@ def _write_csv(
     decimal: str,
     bom: bool,
     dayfirst: bool,
-    chunk_rows: int = 200_000,
+    chunk_rows: int = 250_000,
 ) -> None:
     if bom:
         handle.write("\ufeff".encode())
-    header = [c.header(lang) for c in COLUMNS]
-    head = pa.array(header, pa.large_string())
-    handle.write(
-        (delimiter.join(_csv_cells(head, delimiter).to_pylist()) + "\r\n").encode()
-    )
+    header = pa.array([c.header(lang) for c in COLUMNS], _TEXT)
+    handle.write((delimiter.join(header.to_pylist()) + "\r\n").encode())
     labelled = _labels(rows, lang)
     for start in range(0, len(labelled), chunk_rows):
         part = labelled.iloc[start : start + chunk_rows]
-        cells = _as_text(part, decimal=decimal, dayfirst=dayfirst)
-        lines = pc.binary_join_element_wise(
-            *(_csv_cells(cells[key], delimiter) for key in KEYS),
-            pa.scalar(delimiter, pa.large_string()),
-        )
-        handle.write(("\r\n".join(lines.to_pylist()) + "\r\n").encode())
+        cells = [
+            _csv_column(part[c.key], c.kind, delimiter=delimiter, decimal=decimal,
+                        dayfirst=dayfirst)
+            for c in COLUMNS
+        ]  # fmt: skip
+        lines = pc.binary_join_element_wise(*cells, pa.scalar(delimiter, _TEXT))
+        lines = _join(lines, "\r\n")
+        if isinstance(lines, pa.ChunkedArray):
+            lines = lines.combine_chunks()
+        # The text of all lines, end to end, is the array's data buffer.
+        validity, offsets, data = lines.buffers()
+        ends = np.frombuffer(offsets, dtype=np.int64)[lines.offset :][: len(lines) + 1]
+        first, last = int(ends[0]), int(ends[-1])
+        handle.write(memoryview(data)[first:last])
 
 
 def _write_xlsx(rows: pd.DataFrame, handle: BinaryIO, *, lang: Lang) -> None:
