@@ -27,6 +27,8 @@ from .errors import (
     ScopeError,
     SelectionError,
 )
+from .export import PROFILES, export_bytes, export_filename, export_frame, write_export
+from .export_reader import read_export
 from .filtering import FilteredView, Selection, filter_choices, filter_dataset
 from .formatting import (
     format_brl,
@@ -36,6 +38,7 @@ from .formatting import (
     report_to_table,
 )
 from .loading import dataset_from_frames, load_dataset
+from .mapping import Constant, MappedTable, dataset_from_mapped, read_mapped
 from .metrics import METRICS, OperatorReport, operator_report
 from .scoping import Viewer, scope_dataset
 
@@ -59,7 +62,7 @@ def sample_data_dir() -> Path:
 
 
 __all__ = [
-    "METRICS",
+    "Constant",
     "DanglingReferenceError",
     "DataContractError",
     "DataQuality",
@@ -67,23 +70,33 @@ __all__ = [
     "DuplicateKeyError",
     "FilteredView",
     "InvalidValueError",
+    "METRICS",
+    "MappedTable",
     "MissingColumnError",
     "OperatorReport",
+    "PROFILES",
     "PoliAnalyticsError",
     "ScopeError",
     "Selection",
     "SelectionError",
     "Viewer",
     "dataset_from_frames",
+    "dataset_from_mapped",
+    "export_bytes",
+    "export_filename",
+    "export_frame",
     "filter_choices",
     "filter_dataset",
     "format_brl",
     "load_dataset",
     "operator_report",
+    "read_export",
+    "read_mapped",
     "report_to_csv",
     "report_to_dict",
     "report_to_json",
     "report_to_table",
     "sample_data_dir",
     "scope_dataset",
+    "write_export",
 ]

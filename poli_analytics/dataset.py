@@ -103,7 +103,11 @@ class Dataset:
         return replace(self, **tables)
 
     def date_range(self) -> tuple[pd.Timestamp, pd.Timestamp] | None:
-        """First and last local calendar day with any event, or None if empty."""
+        """First and last local calendar day with any event, or None if empty.
+
+        The days are naive (local wall-clock) midnights, so a day whose
+        midnight never happened (the start of summer time) is still a day.
+        """
         stamps = pd.concat(
             [
                 self.contacts["created_at"],
@@ -116,4 +120,5 @@ class Dataset:
         ).dropna()
         if stamps.empty:
             return None
-        return stamps.min().normalize(), stamps.max().normalize()
+        local = stamps.dt.tz_localize(None)
+        return local.min().normalize(), local.max().normalize()
