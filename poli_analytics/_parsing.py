@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from .errors import InvalidValueError
 
@@ -64,11 +66,22 @@ def parse_text(column: pd.Series) -> pd.Series:
         whole = column.dropna()
         if (whole == np.floor(whole)).all():
             column = column.astype("Int64")
-    text = column.astype(TEXT).str.strip()
-    # One spelling per name: "Pós-venda" typed with a combining accent and
-    # with a precomposed "ó" must be the same department.
-    text = text.str.normalize("NFC")
+    text = nfc(column.astype(TEXT).str.strip())
     return text.mask(text.eq(""))
+
+
+def nfc(text: pd.Series) -> pd.Series:
+    """Text in Unicode normal form C, so one name has one spelling.
+
+    "Pós-venda" typed with a combining accent and with a precomposed "ó" must
+    be the same department. pyarrow does this in C++; pandas' ``normalize``
+    calls Python once per cell.
+    """
+    values = pa.array(text, type=pa.large_string(), from_pandas=True)
+    if pc.all(pc.string_is_ascii(values)).as_py() is not False:
+        return text
+    normal = pc.utf8_normalize(values, form="NFC")
+    return pd.Series(normal, index=text.index, dtype=TEXT, name=text.name)
 
 
 def parse_enum(
@@ -76,7 +89,13 @@ def parse_enum(
 ) -> pd.Series:
     """Text restricted to ``choices`` (exact, lower-case spelling)."""
     text = parse_text(column)
-    bad = text.notna() & ~text.isin(choices)
+    allowed = pc.is_in(
+        pa.array(text, type=pa.large_string(), from_pandas=True),
+        value_set=pa.array(choices, pa.large_string()),
+    )
+    bad = text.notna() & ~pd.Series(
+        allowed.to_numpy(zero_copy_only=False), index=text.index
+    )
     if bad.any():
         raise _fail(
             text,
