@@ -20,6 +20,16 @@ that every later step is a plain filter and group-by:
     Copied from the payment's opportunity: the operator credited with a sale
     is the opportunity's creator.
 
+``chats.response_s``, ``service_s``
+    First response and closing minus assignment (or opening), in seconds;
+    missing when an end is missing.
+``*_code`` (``contact_code``, ``operator_code``, ``ticket_code``,
+``opportunity_code``, ``first_operator_code``) and ``messages.day``
+    Integer stand-ins for the text IDs (the row position of the ID in its own
+    table; -1 for none) and for the local date (days since 1970-01-01), so
+    that reports count integers instead of hashing text. They identify rows
+    of the loaded dataset only and are not meant to be saved.
+
 Money columns are renamed ``amount_cents`` and hold exact integer centavos.
 """
 
@@ -33,11 +43,19 @@ __all__ = ["DataQuality", "Dataset"]
 
 CHAT_ATTRIBUTES = ["department", "channel", "campaign"]
 DERIVED_COLUMNS = {
-    "contacts": ["first_operator_id"],
-    "messages": ["contact_id", *CHAT_ATTRIBUTES, "local_date"],
-    "opportunities": CHAT_ATTRIBUTES,
-    "payments": ["operator_id", "ticket_id", *CHAT_ATTRIBUTES],
-}
+    "contacts": ["contact_code", "first_operator_id", "first_operator_code"],
+    "operators": ["operator_code"],
+    "chats": ["ticket_code", "contact_code", "response_s", "service_s"],
+    "messages": [
+        "contact_id", *CHAT_ATTRIBUTES, "local_date", "day",
+        "ticket_code", "contact_code", "operator_code",
+    ],
+    "opportunities": [*CHAT_ATTRIBUTES, "operator_code", "opportunity_code"],
+    "payments": [
+        "operator_id", "ticket_id", *CHAT_ATTRIBUTES,
+        "operator_code", "opportunity_code",
+    ],
+}  # fmt: skip
 
 
 @dataclass(frozen=True)

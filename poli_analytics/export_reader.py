@@ -37,7 +37,7 @@ from ._export_columns import (
     ExportColumn,
     untranslate,
 )
-from ._keys import lookup
+from ._keys import lookup, positions
 from ._parsing import rows_of
 from ._schema import DEFAULT_TZ, TABLES
 from .dataset import DataQuality, Dataset
@@ -526,8 +526,10 @@ def _rebuild(rows: pd.DataFrame, *, source: str, tz: str, notes: list[str]) -> D
     # message itself is not in the file.
     flagged = interactions[interactions["new_customer"].eq(1)]
     first = flagged.drop_duplicates("contact_id").set_index("contact_id")["operator_id"]
+    first_ids = lookup(dataset.contacts["contact_id"], first)
     contacts = dataset.contacts.assign(
-        first_operator_id=lookup(dataset.contacts["contact_id"], first)
+        first_operator_id=first_ids,
+        first_operator_code=positions(first_ids, dataset.operators["operator_id"]),
     )
     quality = DataQuality(duplicate_rows_dropped={}, notes=notes)
     return Dataset(

@@ -16,13 +16,14 @@ import zoneinfo
 from collections.abc import Mapping
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
 from . import _parsing
-from ._keys import lookup
+from ._keys import lookup, positions
 from ._schema import DEFAULT_TZ, TABLES, Table
 from .dataset import DERIVED_COLUMNS, DataQuality, Dataset
 from .errors import DataContractError, MissingColumnError, SelectionError
@@ -295,31 +296,54 @@ def _derive(
     quality: DataQuality,
 ) -> Dataset:
     tables = {name: frame.reset_index(drop=True) for name, frame in tables.items()}
-    chats = tables["chats"].set_index("ticket_id")
-    chat_attributes = ["contact_id", "department", "channel", "campaign"]
+    contacts, operators = tables["contacts"], tables["operators"]
+    chats, messages = tables["chats"], tables["messages"]
+    opportunities, payments = tables["opportunities"], tables["payments"]
 
-    messages = tables["messages"]
-    for column in chat_attributes:
-        messages[column] = lookup(messages["ticket_id"], chats[column])
+    # Integer codes: the row position of each ID in its own table, so that
+    # every count is a count of integers and no text is hashed per report.
+    contacts["contact_code"] = np.arange(len(contacts), dtype=np.int64)
+    operators["operator_code"] = np.arange(len(operators), dtype=np.int64)
+    chats["ticket_code"] = np.arange(len(chats), dtype=np.int64)
+    chats["contact_code"] = positions(chats["contact_id"], contacts["contact_id"])
+    start = chats["assigned_at"].fillna(chats["opened_at"])
+    chats["response_s"] = (chats["first_response_at"] - start).dt.total_seconds()
+    chats["service_s"] = (chats["closed_at"] - start).dt.total_seconds()
+
+    ticket = positions(messages["ticket_id"], chats["ticket_id"])
+    messages["ticket_code"] = ticket
+    messages["operator_code"] = positions(
+        messages["operator_id"], operators["operator_id"]
+    )
+    for column in ["contact_id", "department", "channel", "campaign", "contact_code"]:
+        messages[column] = chats[column].take(ticket).set_axis(messages.index)
     messages["local_date"] = messages["sent_at"].dt.tz_localize(None).dt.normalize()
+    messages["day"] = messages["local_date"].to_numpy("datetime64[D]").astype(np.int64)
 
-    opportunities = tables["opportunities"]
-    for column in chat_attributes[1:]:
-        opportunities[column] = lookup(opportunities["ticket_id"], chats[column])
+    by_ticket = chats.set_index("ticket_id")
+    for column in ["department", "channel", "campaign"]:
+        opportunities[column] = lookup(opportunities["ticket_id"], by_ticket[column])
+    opportunities["operator_code"] = positions(
+        opportunities["operator_id"], operators["operator_id"]
+    )
+    opportunities["opportunity_code"] = np.arange(len(opportunities), dtype=np.int64)
 
-    by_opportunity = opportunities.set_index("opportunity_id")
-    payments = tables["payments"]
-    for column in ["operator_id", "ticket_id", *chat_attributes[1:]]:
-        payments[column] = lookup(payments["opportunity_id"], by_opportunity[column])
+    chosen = positions(payments["opportunity_id"], opportunities["opportunity_id"])
+    payments["opportunity_code"] = chosen
+    for column in [
+        "operator_id", "ticket_id", "department", "channel", "campaign", "operator_code"
+    ]:  # fmt: skip
+        payments[column] = opportunities[column].take(chosen).set_axis(payments.index)
 
-    contacts = tables["contacts"]
-    contacts["first_operator_id"] = lookup(
-        contacts["contact_id"], first_operator_by_contact(messages)
+    first = first_operator_by_contact(messages)
+    contacts["first_operator_id"] = lookup(contacts["contact_id"], first)
+    contacts["first_operator_code"] = positions(
+        contacts["first_operator_id"], operators["operator_id"]
     )
     return Dataset(
         contacts=contacts,
-        operators=tables["operators"],
-        chats=tables["chats"],
+        operators=operators,
+        chats=chats,
         messages=messages,
         opportunities=opportunities,
         payments=payments,

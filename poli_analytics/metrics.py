@@ -31,6 +31,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from ._keys import lookup
@@ -60,9 +61,6 @@ DERIVED_METRICS = [
     "mean_rating",
 ]
 METRICS = COUNT_METRICS + DERIVED_METRICS
-
-_GROUP = "_group"
-_TOTAL = "__total__"
 
 
 @dataclass(frozen=True)
@@ -145,14 +143,17 @@ def report_from_view(
     view: FilteredView, *, selection: Selection, viewer: Viewer
 ) -> OperatorReport:
     """Compute the report from an already scoped and filtered view."""
+    operators = view.dataset.operators
     per_operator = _metrics(view, by_operator=True)
     # A row of mixed int and float columns would be upcast to float; as object
     # it keeps counts and centavos as exact integers.
     totals = _metrics(view, by_operator=False).astype(object).iloc[0].rename("totals")
-    names = view.dataset.operators.set_index("operator_id")["name"]
-    per_operator.index.name = "operator_id"
-    per_operator = per_operator.reset_index()
-    per_operator.insert(1, "operator_name", per_operator["operator_id"].map(names))
+    by_code = operators.set_index("operator_code")
+    for place, (column, source) in enumerate(
+        (("operator_id", "operator_id"), ("operator_name", "name"))
+    ):
+        values = by_code[source].reindex(per_operator.index)
+        per_operator.insert(place, column, values.to_numpy())
     per_operator = per_operator.sort_values(
         ["operator_name", "operator_id"], ignore_index=True
     )
@@ -167,57 +168,96 @@ def report_from_view(
 
 
 def _metrics(view: FilteredView, *, by_operator: bool) -> pd.DataFrame:
-    """One row per group: each operator, or one row for everyone together."""
+    """One row per group: each operator with activity, or one row for everyone.
 
-    def grouped(frame: pd.DataFrame) -> pd.DataFrame:
-        key = frame["operator_id"] if by_operator else _TOTAL
-        return frame.assign(**{_GROUP: key})
+    Groups are integer operator codes (or a single group 0 for the totals);
+    every distinct count is a count of distinct integer tuples per group, so
+    a total recounts the whole view instead of summing the rows.
+    """
+    messages, opportunities = view.messages, view.opportunities
+    paid = view.payments[view.payments["status"].eq("paid")]
+    refunded = view.payments[view.payments["status"].eq("refunded")]
 
-    messages = grouped(view.messages)
-    opportunities = grouped(view.opportunities)
-    payments = grouped(view.payments)
-    paid = payments[payments["status"].eq("paid")]
-    refunded = payments[payments["status"].eq("refunded")]
+    def group(frame: pd.DataFrame) -> np.ndarray:
+        codes = frame["operator_code"].to_numpy(dtype=np.int64)
+        return codes if by_operator else np.zeros(len(codes), dtype=np.int64)
 
-    pairs = messages.drop_duplicates([_GROUP, "contact_id", "local_date"])
-    served = _served_contacts(messages, view)
+    frames = (messages, opportunities, paid, refunded)
+    size = 1 + max((int(group(f).max()) for f in frames if len(f)), default=0)
+    writer = group(messages)
+    contact = messages["contact_code"].to_numpy(dtype=np.int64)
+    day = messages["day"].to_numpy(dtype=np.int64)
+
+    served = _distinct(
+        writer, messages["operator_code"].to_numpy(dtype=np.int64), contact
+    )
+    new = served[_is_new(view, served["c0"], served["c1"])]
     columns = {
-        "interactions": pairs.groupby(_GROUP).size(),
-        "customers": pairs.groupby(_GROUP)["contact_id"].nunique(),
-        "new_customers": served[served["is_new"]]
-        .groupby(_GROUP)["contact_id"]
-        .nunique(),
-        "opportunities": opportunities.groupby(_GROUP).size(),
-        "sales": paid.groupby(_GROUP)["opportunity_id"].nunique(),
-        "amount_sold_cents": paid.groupby(_GROUP)["amount_cents"].sum(),
-        "refunds": refunded.groupby(_GROUP).size(),
-        "refunded_amount_cents": refunded.groupby(_GROUP)["amount_cents"].sum(),
-        "messages_sent": messages.groupby(_GROUP).size(),
+        "interactions": _count_distinct(size, writer, contact, day),
+        "customers": _count_distinct(size, writer, contact),
+        "new_customers": _count_distinct(
+            size, new["group"].to_numpy(), new["c1"].to_numpy()
+        ),
+        "opportunities": np.bincount(group(opportunities), minlength=size),
+        "sales": _count_distinct(
+            size, group(paid), paid["opportunity_code"].to_numpy(dtype=np.int64)
+        ),
+        "amount_sold_cents": _sum(size, group(paid), paid["amount_cents"]),
+        "refunds": np.bincount(group(refunded), minlength=size),
+        "refunded_amount_cents": _sum(size, group(refunded), refunded["amount_cents"]),
+        "messages_sent": np.bincount(writer, minlength=size),
     }
-    table = pd.DataFrame(columns)
-    if not by_operator and table.empty:
-        table = pd.DataFrame(columns, index=pd.Index([_TOTAL]))
-    table[COUNT_METRICS] = table[COUNT_METRICS].fillna(0).astype("int64")
-
+    table = pd.DataFrame(columns).astype("int64")
+    if by_operator:
+        active = table[["interactions", "opportunities", "sales", "refunds"]].gt(0)
+        table = table[active.any(axis=1)]
     table["conversion"] = (table["sales"] / table["opportunities"]).where(
         table["opportunities"] > 0
     )
     table["average_ticket_cents"] = _divide_half_up(
         table["amount_sold_cents"], table["sales"]
     )
-    chat_stats = _chat_stats(messages, view.dataset.chats)
-    return table.join(chat_stats)[METRICS]
+    chats = _distinct(writer, messages["ticket_code"].to_numpy(dtype=np.int64))
+    stats = _chat_stats(chats, view.dataset.chats)
+    return table.join(stats)[METRICS]
 
 
-def _served_contacts(messages: pd.DataFrame, view: FilteredView) -> pd.DataFrame:
-    """Distinct (group, writer, contact) with whether the contact is new for the writer.
+def _distinct(group: np.ndarray, *keys: np.ndarray) -> pd.DataFrame:
+    """The distinct (group, key...) rows, as columns ``group``, ``c0``, ``c1``..."""
+    frame = pd.DataFrame({"group": group, **{f"c{i}": k for i, k in enumerate(keys)}})
+    return frame.drop_duplicates(ignore_index=True)
 
-    New: the contact was created within the period and its first operator
-    message ever was written by this writer.
+
+def _count_distinct(size: int, group: np.ndarray, *keys: np.ndarray) -> np.ndarray:
+    """How many distinct key tuples each group holds (length ``size``)."""
+    distinct = _distinct(group, *keys)["group"].to_numpy()
+    return np.bincount(distinct, minlength=size)
+
+
+def _sum(size: int, group: np.ndarray, cents: pd.Series) -> np.ndarray:
+    """Exact integer sums of centavos per group."""
+    total = np.zeros(size, dtype=np.int64)
+    np.add.at(total, group, cents.to_numpy(dtype=np.int64))
+    return total
+
+
+def _is_new(view: FilteredView, writer: pd.Series, contact: pd.Series) -> np.ndarray:
+    """Whether each served contact is new for the operator who served it.
+
+    New: created within the period, and its first operator message ever was
+    written by this operator. ``writer`` and ``contact`` are integer codes.
     """
-    served = messages.drop_duplicates([_GROUP, "operator_id", "contact_id"])
-    is_new = is_new_customer(view, served["contact_id"], served["operator_id"])
-    return served.assign(is_new=is_new)
+    contacts = view.dataset.contacts
+    codes = contacts["contact_code"].to_numpy(dtype=np.int64)
+    size = 1 + max(
+        int(codes.max(initial=-1)), int(contact.max()) if len(contact) else -1
+    )
+    first = np.full(size, -1, dtype=np.int64)
+    first[codes] = contacts["first_operator_code"].to_numpy(dtype=np.int64)
+    created = np.zeros(size, dtype=bool)
+    created[codes] = view.in_period(contacts["created_at"]).to_numpy()
+    chosen = contact.to_numpy(dtype=np.int64)
+    return created[chosen] & (first[chosen] == writer.to_numpy(dtype=np.int64))
 
 
 def is_new_customer(
@@ -242,24 +282,21 @@ def _divide_half_up(amount: pd.Series, count: pd.Series) -> pd.Series:
     return quotient.astype("Int64").where(count > 0)
 
 
-def _chat_stats(messages: pd.DataFrame, chats: pd.DataFrame) -> pd.DataFrame:
-    """Response time, service time and rating over the distinct chats of each group."""
-    by_ticket = chats.set_index("ticket_id")
-    start = by_ticket["assigned_at"].fillna(by_ticket["opened_at"])
-    durations = pd.DataFrame(
-        {
-            "response_s": (by_ticket["first_response_at"] - start).dt.total_seconds(),
-            "service_s": (by_ticket["closed_at"] - start).dt.total_seconds(),
-            "rating": by_ticket["rating"].astype("float64"),
+def _chat_stats(chats: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
+    """Response time, service time and rating over the distinct chats of each group.
+
+    ``chats`` holds distinct (``group``, ``c0`` = ticket code) rows; ``table``
+    is the scoped chats table. A chat whose end is missing is left out of
+    that mean, never counted as zero.
+    """
+    by_code = table.set_index("ticket_code")
+    served = chats.assign(
+        **{
+            column: by_code[column].reindex(chats["c0"]).astype("float64").to_numpy()
+            for column in ("response_s", "service_s", "rating")
         }
     )
-    served = messages.drop_duplicates([_GROUP, "ticket_id"])[[_GROUP, "ticket_id"]]
-    # A lookup rather than a join: joining on an empty pyarrow-string index
-    # fails in pandas 3.1 ("cannot construct ChunkedArray from empty vector").
-    served = served.assign(
-        **{name: lookup(served["ticket_id"], durations[name]) for name in durations}
-    )
-    stats = served.groupby(_GROUP).agg(
+    stats = served.groupby("group").agg(
         median_response_time_s=("response_s", "median"),
         mean_response_time_s=("response_s", "mean"),
         mean_service_time_s=("service_s", "mean"),

@@ -214,7 +214,11 @@ def _finish(
     ).dropna()
     operators = dataset.operators[is_in(dataset.operators["operator_id"], people)]
     first = contacts["first_operator_id"]
-    contacts = contacts.assign(first_operator_id=first.where(is_in(first, people)))
+    visible = is_in(first, people)
+    contacts = contacts.assign(
+        first_operator_id=first.where(visible),
+        first_operator_code=contacts["first_operator_code"].where(visible, -1),
+    )
     return dataset.with_tables(
         contacts=contacts,
         operators=operators,
