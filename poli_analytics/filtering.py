@@ -184,6 +184,13 @@ def check_selection(
         raise ScopeError(msg)
 
 
+#: The message columns a view keeps: what the metrics and the export use.
+VIEW_MESSAGE_COLUMNS = [
+    "message_id", "ticket_id", "sent_at", "operator_id", "contact_id", "local_date",
+    "day", "ticket_code", "operator_code", "contact_code",
+]  # fmt: skip
+
+
 @dataclass(frozen=True)
 class FilteredView:
     """The events a report counts, after scoping and the selection.
@@ -191,7 +198,8 @@ class FilteredView:
     Attributes
     ----------
     messages : DataFrame
-        Operator messages sent within the period that pass the filters.
+        Operator messages sent within the period that pass the filters (the
+        columns of ``VIEW_MESSAGE_COLUMNS``).
     opportunities : DataFrame
         Opportunities created within the period that pass the filters.
     payments : DataFrame
@@ -247,11 +255,12 @@ def filter_dataset(scoped: Dataset, selection: Selection) -> FilteredView:
     """
     lower, upper = selection.bounds(scoped.tz)
     messages = scoped.messages
-    messages = messages[
+    keep = (
         messages["sender"].eq("operator")
         & _in_period(messages["sent_at"], lower, upper)
         & _passes(messages, selection)
-    ]
+    )
+    messages = messages.loc[keep, VIEW_MESSAGE_COLUMNS]
     opportunities = scoped.opportunities
     opportunities = opportunities[
         _in_period(opportunities["created_at"], lower, upper)

@@ -223,9 +223,34 @@ def _metrics(view: FilteredView, *, by_operator: bool) -> pd.DataFrame:
 
 
 def _distinct(group: np.ndarray, *keys: np.ndarray) -> pd.DataFrame:
-    """The distinct (group, key...) rows, as columns ``group``, ``c0``, ``c1``..."""
-    frame = pd.DataFrame({"group": group, **{f"c{i}": k for i, k in enumerate(keys)}})
-    return frame.drop_duplicates(ignore_index=True)
+    """The distinct (group, key...) rows, as columns ``group``, ``c0``, ``c1``...
+
+    The integer columns are packed into one int64 (mixed radix) and hashed
+    once; past 2**62 combinations it falls back to ``drop_duplicates``.
+    """
+    columns = [group, *keys]
+    if not len(group):
+        return pd.DataFrame(
+            {"group": group, **{f"c{i}": k for i, k in enumerate(keys)}}
+        )
+    lows = [int(c.min()) for c in columns]
+    spans = [int(c.max()) - low + 1 for c, low in zip(columns, lows, strict=True)]
+    if np.prod(spans, dtype=float) >= 2.0**62:
+        frame = pd.DataFrame({f"k{i}": c for i, c in enumerate(columns)})
+        unique = frame.drop_duplicates(ignore_index=True).to_numpy().T
+    else:
+        packed = np.zeros(len(group), dtype=np.int64)
+        for column, low, span in zip(columns, lows, spans, strict=True):
+            packed = packed * span + (column - low)
+        packed = pd.unique(packed)
+        unique = []
+        for low, span in zip(reversed(lows), reversed(spans), strict=True):
+            packed, digit = np.divmod(packed, span)
+            unique.append(digit + low)
+        unique.reverse()
+    return pd.DataFrame(
+        {"group": unique[0], **{f"c{i}": k for i, k in enumerate(unique[1:])}}
+    )
 
 
 def _count_distinct(size: int, group: np.ndarray, *keys: np.ndarray) -> np.ndarray:
