@@ -32,6 +32,7 @@ from .export_reader import read_export
 from .filtering import FilteredView, Selection, filter_choices, filter_dataset
 from .formatting import (
     format_brl,
+    format_duration,
     report_to_csv,
     report_to_dict,
     report_to_json,
@@ -88,6 +89,7 @@ __all__ = [
     "filter_choices",
     "filter_dataset",
     "format_brl",
+    "format_duration",
     "load_dataset",
     "operator_report",
     "read_export",

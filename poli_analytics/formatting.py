@@ -134,7 +134,15 @@ def report_to_csv(report: OperatorReport) -> str:
     return buffer.getvalue()
 
 
-def _duration(seconds: object) -> str:
+def format_duration(seconds: float) -> str:
+    """A duration in seconds, rounded to the second, as ``"4m05s"`` or ``"1h02m"``.
+
+    Under an hour: minutes and seconds; from an hour: hours and minutes
+    (seconds dropped). Missing values are the caller's to handle.
+
+    >>> format_duration(245.4), format_duration(3725)
+    ('4m05s', '1h02m')
+    """
     total = round(float(seconds))
     hours, rest = divmod(total, 3600)
     minutes, secs = divmod(rest, 60)
@@ -162,7 +170,7 @@ def report_to_table(report: OperatorReport) -> str:
                 lambda value: "" if pd.isna(value) else f"{value:.0%}"
             ),
             "Median resp.": frame["median_response_time_s"].map(
-                lambda value: "" if pd.isna(value) else _duration(value)
+                lambda value: "" if pd.isna(value) else format_duration(value)
             ),
         }
     ).astype(str)

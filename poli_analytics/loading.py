@@ -13,7 +13,7 @@ import csv
 import io
 import logging
 import zoneinfo
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import numpy as np
@@ -34,7 +34,12 @@ __all__ = ["dataset_from_frames", "load_dataset", "read_table"]
 logger = logging.getLogger(__name__)
 
 
-def load_dataset(folder: str | Path, *, tz: str = DEFAULT_TZ) -> Dataset:
+def load_dataset(
+    folder: str | Path,
+    *,
+    tz: str = DEFAULT_TZ,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> Dataset:
     """Load the six contract tables from a folder.
 
     Parameters
@@ -47,6 +52,11 @@ def load_dataset(folder: str | Path, *, tz: str = DEFAULT_TZ) -> Dataset:
     tz : str, default "America/Sao_Paulo"
         Account time zone: timestamps without an offset are read in it, and
         calendar days are counted in it.
+    progress : callable, optional
+        ``progress(what, done, total)`` is called before each step (reading
+        each of the six tables, then checking the contract and linking the
+        tables, the longest step on a large dataset) and once with
+        ``done == total`` at the end. For progress bars; it must not raise.
 
     Returns
     -------
@@ -73,15 +83,21 @@ def load_dataset(folder: str | Path, *, tz: str = DEFAULT_TZ) -> Dataset:
     if not folder.is_dir():
         msg = f"{folder}: not a dataset folder (expected a folder of contract tables)"
         raise DataContractError(msg, source=str(folder))
+    step = progress or (lambda what, done, total: None)
+    total = len(TABLES) + 1
     raw: dict[str, pd.DataFrame] = {}
     sources: dict[str, str] = {}
     notes: list[str] = []
-    for name in TABLES:
+    for done, name in enumerate(TABLES):
         path = _table_file(folder, name)
+        step(f"reading {path.name}", done, total)
         sources[name] = path.name
         raw[name] = read_table(path, notes=notes)
     logger.info("read %s", ", ".join(f"{len(raw[n])} {n}" for n in raw))
-    return _build(raw, sources, tz=tz, notes=notes)
+    step("checking the data contract and linking the tables", total - 1, total)
+    dataset = _build(raw, sources, tz=tz, notes=notes)
+    step("loaded", total, total)
+    return dataset
 
 
 def dataset_from_frames(
