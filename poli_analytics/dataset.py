@@ -35,7 +35,9 @@ Money columns are renamed ``amount_cents`` and hold exact integer centavos.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import pandas as pd
 
@@ -115,10 +117,27 @@ class Dataset:
     tz: str
     quality: DataQuality = field(default_factory=DataQuality)
     partial: bool = False
+    # Things derived from the tables once and reused by every report on this
+    # dataset (filter choices, operator messages in time order). A copy made
+    # by ``with_tables`` starts with an empty cache.
+    _derived: dict[str, Any] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def with_tables(self, **tables: pd.DataFrame) -> Dataset:
         """A copy with some tables replaced (the frames are not copied)."""
         return replace(self, **tables)
+
+    def derived(self, key: str, build: Callable[[], Any]) -> Any:
+        """``build()``, computed once per dataset and kept under ``key``.
+
+        The tables are treated as read-only after loading (pandas
+        Copy-on-Write keeps them so), which is what makes keeping the result
+        safe. Callers must not mutate what they get back.
+        """
+        if key not in self._derived:
+            self._derived[key] = build()
+        return self._derived[key]
 
     def date_range(self) -> tuple[pd.Timestamp, pd.Timestamp] | None:
         """First and last local calendar day with any event, or None if empty.

@@ -218,7 +218,7 @@ def _metrics(view: FilteredView, *, by_operator: bool) -> pd.DataFrame:
         table["amount_sold_cents"], table["sales"]
     )
     chats = _distinct(writer, messages["ticket_code"].to_numpy(dtype=np.int64))
-    stats = _chat_stats(chats, view.dataset.chats)
+    stats = _chat_stats(chats, view.dataset)
     return table.join(stats)[METRICS]
 
 
@@ -300,6 +300,25 @@ def is_new_customer(
     return view.in_period(created) & first.eq(operator_ids).fillna(False)
 
 
+def _chat_values(dataset: Dataset) -> dict[str, np.ndarray]:
+    """Response time, service time (seconds) and rating of every chat, as
+    float arrays indexed by ticket code (NaN when missing); built once per
+    dataset."""
+
+    def build() -> dict[str, np.ndarray]:
+        chats = dataset.chats
+        codes = chats["ticket_code"].to_numpy(dtype=np.int64)
+        size = 1 + int(codes.max(initial=-1))
+        values = {}
+        for column in ("response_s", "service_s", "rating"):
+            array = np.full(size, np.nan)
+            array[codes] = chats[column].astype("float64").to_numpy(na_value=np.nan)
+            values[column] = array
+        return values
+
+    return dataset.derived("chat_values", build)
+
+
 def _divide_half_up(amount: pd.Series, count: pd.Series) -> pd.Series:
     """``amount / count`` rounded half up to a whole number; missing when count is 0."""
     safe = count.where(count > 0, 1)
@@ -307,24 +326,36 @@ def _divide_half_up(amount: pd.Series, count: pd.Series) -> pd.Series:
     return quotient.astype("Int64").where(count > 0)
 
 
-def _chat_stats(chats: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
+def _chat_stats(chats: pd.DataFrame, view_dataset: Dataset) -> pd.DataFrame:
     """Response time, service time and rating over the distinct chats of each group.
 
-    ``chats`` holds distinct (``group``, ``c0`` = ticket code) rows; ``table``
-    is the scoped chats table. A chat whose end is missing is left out of
-    that mean, never counted as zero.
+    ``chats`` holds distinct (``group``, ``c0`` = ticket code) rows;
+    ``view_dataset`` is the scoped dataset. A chat whose end is missing is
+    left out of that mean, never counted as zero.
     """
-    by_code = table.set_index("ticket_code")
-    served = chats.assign(
-        **{
-            column: by_code[column].reindex(chats["c0"]).astype("float64").to_numpy()
-            for column in ("response_s", "service_s", "rating")
-        }
-    )
-    stats = served.groupby("group").agg(
-        median_response_time_s=("response_s", "median"),
-        mean_response_time_s=("response_s", "mean"),
-        mean_service_time_s=("service_s", "mean"),
-        mean_rating=("rating", "mean"),
+    by_code = _chat_values(view_dataset)
+    group = chats["group"].to_numpy(dtype=np.int64)
+    ticket = chats["c0"].to_numpy(dtype=np.int64)
+    present = np.unique(group)
+    size = 1 + int(present.max(initial=-1))
+    response = by_code["response_s"][ticket]
+
+    def mean(values: np.ndarray) -> np.ndarray:
+        # Plain float sums: exact for whole seconds and ratings (the usual case).
+        known = ~np.isnan(values)
+        count = np.bincount(group[known], minlength=size)[present]
+        total = np.bincount(group[known], weights=values[known], minlength=size)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(count > 0, total[present] / np.maximum(count, 1), np.nan)
+
+    median = pd.Series(response).groupby(group).median()
+    stats = pd.DataFrame(
+        {
+            "median_response_time_s": median.reindex(present).to_numpy(),
+            "mean_response_time_s": mean(response),
+            "mean_service_time_s": mean(by_code["service_s"][ticket]),
+            "mean_rating": mean(by_code["rating"][ticket]),
+        },
+        index=present,
     )
     return stats.astype("Float64")
