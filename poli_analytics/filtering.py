@@ -17,10 +17,11 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from ._keys import is_in
-from .dataset import CHAT_ATTRIBUTES, Dataset
+from .dataset import Dataset
 from .errors import ScopeError, SelectionError
 from .scoping import Viewer
 
@@ -239,17 +240,23 @@ def _in_period(
     return keep
 
 
-def _passes(frame: pd.DataFrame, selection: Selection) -> pd.Series:
+_FILTER_COLUMNS = {
+    "departments": "department",
+    "channels": "channel",
+    "campaigns": "campaign",
+    "operators": "operator_id",
+}
+
+
+def _passes(
+    frame: pd.DataFrame, selection: Selection, names: Iterable[str] = _FILTER_COLUMNS
+) -> pd.Series:
+    """Rows of ``frame`` that pass the selection's filters ``names``."""
     keep = pd.Series(True, index=frame.index)
-    for name, column in (
-        ("departments", "department"),
-        ("channels", "channel"),
-        ("campaigns", "campaign"),
-        ("operators", "operator_id"),
-    ):
+    for name in names:
         wanted = getattr(selection, name)
         if wanted:
-            keep &= is_in(frame[column], wanted)
+            keep &= is_in(frame[_FILTER_COLUMNS[name]], wanted)
     return keep
 
 
@@ -261,9 +268,9 @@ def _operator_messages(
     Built once per dataset, so that a period is two binary searches and a
     slice instead of a comparison over every message.
     """
-    columns = list(dict.fromkeys([*VIEW_MESSAGE_COLUMNS, *CHAT_ATTRIBUTES]))
     keep = messages["sender"].eq("operator") & messages["sent_at"].notna()
-    written = messages.loc[keep, columns].sort_values("sent_at", kind="stable")
+    written = messages.loc[keep, VIEW_MESSAGE_COLUMNS]
+    written = written.sort_values("sent_at", kind="stable")
     return written, pd.DatetimeIndex(written["sent_at"])
 
 
@@ -279,9 +286,21 @@ def filter_dataset(scoped: Dataset, selection: Selection) -> FilteredView:
     first = 0 if lower is None else sent_at.searchsorted(lower, side="left")
     stop = len(sent_at) if upper is None else sent_at.searchsorted(upper, side="left")
     written = written.iloc[first:stop]
-    if selection.filters_by_chat or selection.operators:
-        written = written[_passes(written, selection)]
-    messages = written[VIEW_MESSAGE_COLUMNS]
+    if selection.filters_by_chat:
+        # Decide once per chat, then look each message's chat up by its code;
+        # a message whose chat is not in the scoped table does not pass.
+        chats = scoped.chats
+        chat_codes = chats["ticket_code"].to_numpy(dtype=np.int64)
+        message_codes = written["ticket_code"].to_numpy(dtype=np.int64)
+        size = 1 + max(chat_codes.max(initial=-1), message_codes.max(initial=-1))
+        chat_passes = np.zeros(size, dtype=bool)
+        chat_passes[chat_codes] = _passes(
+            chats, selection, ("departments", "channels", "campaigns")
+        ).to_numpy()
+        written = written[chat_passes[message_codes]]
+    if selection.operators:
+        written = written[_passes(written, selection, ("operators",))]
+    messages = written
     opportunities = scoped.opportunities
     opportunities = opportunities[
         _in_period(opportunities["created_at"], lower, upper)
