@@ -7,6 +7,8 @@ parse. Row numbers are 1-based positions in the table as read.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -185,6 +187,10 @@ def parse_money(column: pd.Series, *, source: str) -> pd.Series:
                 expected=f"at most {MAX_AMOUNT_CENTS // 100:,} reais",
             )
         return as_int * 100
+    if isinstance(column.dtype, pd.ArrowDtype) and pa.types.is_decimal(
+        column.dtype.pyarrow_dtype
+    ):
+        return _decimal_cents(column, source=source)
     text = parse_text(column)
     parts = text.str.extract(_MONEY)
     present = text.notna()
@@ -222,6 +228,36 @@ def parse_money(column: pd.Series, *, source: str) -> pd.Series:
     reais = pd.to_numeric(parts["reais"]).astype("Int64")
     cents = pd.to_numeric(parts["cents"].fillna("0").str.ljust(2, "0")).astype("Int64")
     return (reais * 100 + cents).where(present)
+
+
+def _decimal_cents(column: pd.Series, *, source: str) -> pd.Series:
+    """Parquet decimals (reais) to integer centavos, in pyarrow, without text."""
+    reais = pa.array(column, from_pandas=True)
+    cents = pc.multiply(reais, pa.scalar(Decimal(100)))
+    exact = pc.fill_null(pc.equal(cents, pc.round(cents, 0)), True)
+    fraction = pd.Series(~exact.to_numpy(zero_copy_only=False), index=column.index)
+    if fraction.any():
+        raise _fail(
+            column,
+            fraction,
+            source=source,
+            problem="not an amount in reais",
+            expected="a non-negative decimal with at most two decimals",
+        )
+    whole = pd.Series(
+        pc.cast(pc.round(cents, 0), pa.int64()), index=column.index, dtype="Int64"
+    )
+    _refuse_negative(whole.astype("Float64"), source=source, column=column)
+    too_large = whole.gt(MAX_AMOUNT_CENTS).fillna(False)
+    if too_large.any():
+        raise _fail(
+            column,
+            too_large,
+            source=source,
+            problem="amount too large",
+            expected=f"at most {MAX_AMOUNT_CENTS // 100:,} reais",
+        )
+    return whole
 
 
 def _refuse_negative(values: pd.Series, *, source: str, column: pd.Series) -> None:

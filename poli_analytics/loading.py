@@ -153,7 +153,9 @@ def read_table(path: str | Path, *, notes: list[str] | None = None) -> pd.DataFr
 
 def _read_parquet(path: Path, notes: list[str] | None) -> pd.DataFrame:
     try:
-        frame = pq.read_table(path).to_pandas()
+        # Decimals stay Arrow decimals (not one Python Decimal per cell), so
+        # amounts become centavos in pyarrow.
+        frame = pq.read_table(path).to_pandas(types_mapper=_arrow_decimals)
     except (pa.ArrowInvalid, OSError) as exc:
         problem = str(exc).splitlines()[0]
         msg = f"{path.name}: not a readable Parquet file ({problem})"
@@ -165,6 +167,10 @@ def _read_parquet(path: Path, notes: list[str] | None) -> pd.DataFrame:
             "text (leading zeros lost before loading cannot be restored)"
         )
     return frame
+
+
+def _arrow_decimals(arrow_type: pa.DataType) -> pd.ArrowDtype | None:
+    return pd.ArrowDtype(arrow_type) if pa.types.is_decimal(arrow_type) else None
 
 
 def _csv_error(path: Path, exc: Exception) -> DataContractError:

@@ -12,6 +12,7 @@ import pytest
 from conftest import chat, make_dataset, make_tables, op_message, write_tables
 from poli_analytics import (
     DataContractError,
+    InvalidValueError,
     SelectionError,
     Viewer,
     load_dataset,
@@ -222,3 +223,80 @@ def test_quoted_line_breaks_in_a_large_file(tmp_path):
     data = load_dataset(tmp_path)
     assert len(data.contacts) == 40_000
     assert data.contacts["name"].iloc[-1] == "Nome\ncom quebra 39999"
+
+
+@pytest.mark.parametrize(
+    ("amounts", "precision", "expected"),
+    [
+        (["19.990", "0.100"], (12, 3), [1999, 10]),
+        (["1000000000.00"], (14, 2), [100_000_000_000]),
+        (["7"], (5, 0), [700]),
+    ],
+)
+def test_parquet_decimal_amounts_become_exact_centavos(
+    tmp_path, amounts, precision, expected
+):
+    _write_decimal_payments(tmp_path, amounts, precision)
+    cents = load_dataset(tmp_path).payments["amount_cents"]
+    assert [None if pd.isna(v) else int(v) for v in cents] == expected
+
+
+@pytest.mark.parametrize(
+    ("amounts", "precision", "problem"),
+    [
+        (["19.99", "0.105"], (12, 3), "not an amount in reais"),
+        (["5.00", "-0.01"], (12, 2), "negative amount"),
+        (["0.01", "1000000000.01"], (14, 2), "amount too large"),
+    ],
+)
+def test_parquet_decimal_amounts_refused_with_their_row(
+    tmp_path, amounts, precision, problem
+):
+    _write_decimal_payments(tmp_path, amounts, precision)
+    with pytest.raises(InvalidValueError, match=problem) as caught:
+        load_dataset(tmp_path)
+    error = caught.value
+    assert error.source == "payments.parquet"
+    assert error.column == "amount"
+    assert error.rows == [2]
+
+
+def _write_decimal_payments(folder, amounts, precision):
+    paid = [{"opportunity_id": "o-1", "status": "paid"}]
+    write_tables(
+        folder,
+        make_tables(
+            chats=[chat("k-1", "c-1")],
+            opportunities=[
+                {
+                    "opportunity_id": "o-1",
+                    "kind": "cart",
+                    "ticket_id": "k-1",
+                    "contact_id": "c-1",
+                    "operator_id": "ana",
+                    "created_at": "2025-03-01T11:00:00Z",
+                    "amount": "1.00",
+                }
+            ],
+            payments=paid,
+        ),
+    )
+    (folder / "payments.csv").unlink()
+    pq.write_table(
+        pa.table(
+            {
+                "payment_id": [f"p-{i}" for i in range(len(amounts))],
+                "opportunity_id": ["o-1"] * len(amounts),
+                "status": ["paid"] * len(amounts),
+                "occurred_at": pa.array(
+                    [pd.Timestamp("2025-03-01T12:00:00Z")] * len(amounts),
+                    pa.timestamp("us", tz="UTC"),
+                ),
+                "amount": pa.array(
+                    [None if a is None else decimal.Decimal(a) for a in amounts],
+                    pa.decimal128(*precision),
+                ),
+            }
+        ),
+        folder / "payments.parquet",
+    )
