@@ -159,10 +159,26 @@ def parse_timestamp(column: pd.Series, *, tz: str, source: str) -> pd.Series:
 
 
 def _localize(naive: pd.Series, tz: str) -> pd.Series:
+    """Wall-clock times in ``tz``: a repeated hour is its first occurrence, a
+    skipped one is moved forward by the gap (00:10 on a day whose clocks jumped
+    from 00:00 to 01:00 is 01:10), keeping the order and spacing of events."""
     first_occurrence = np.ones(len(naive), dtype=bool)
-    return naive.dt.tz_localize(
-        tz, ambiguous=first_occurrence, nonexistent="shift_forward"
-    )
+    aware = naive.dt.tz_localize(tz, ambiguous=first_occurrence, nonexistent="NaT")
+    skipped = aware.isna() & naive.notna()
+    if skipped.any():
+        # The offset in force just before the gap turns the wall time into
+        # the instant it would have been had the clocks not jumped yet.
+        wall = naive[skipped]
+        before_gap = wall.dt.tz_localize(
+            tz,
+            ambiguous=np.ones(len(wall), dtype=bool),
+            nonexistent="shift_backward",
+        )
+        offset = before_gap.dt.tz_localize(None) - before_gap.dt.tz_convert(
+            "UTC"
+        ).dt.tz_localize(None)
+        aware[skipped] = (wall - offset).dt.tz_localize("UTC").dt.tz_convert(tz)
+    return aware
 
 
 def parse_money(column: pd.Series, *, source: str) -> pd.Series:

@@ -437,7 +437,9 @@ def _local_to_utc(local_seconds: np.ndarray) -> np.ndarray:
     ``local_seconds`` counts seconds since 1970-01-01 00:00 *local* time.
     Historical offsets apply (UTC-2 in the daylight saving periods until
     February 2019, UTC-3 otherwise). A time that happened twice is read as
-    the first occurrence; one that never happened moves forward by the gap.
+    the first occurrence; one that never happened becomes the first instant
+    after the gap (these are drawn times, so unlike the loader, which keeps
+    the spacing of real events, the generator need not preserve them).
     """
     if len(local_seconds) == 0:
         return np.zeros(0, dtype=np.int64)

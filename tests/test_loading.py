@@ -300,3 +300,26 @@ def _write_decimal_payments(folder, amounts, precision):
         ),
         folder / "payments.parquet",
     )
+
+
+def test_a_skipped_local_time_moves_forward_by_the_gap():
+    # São Paulo clocks jumped from 00:00 to 01:00 on 2018-11-04: 00:10 and
+    # 00:30 never happened there. Moved forward by the hour they are 01:10
+    # and 01:30, so the 20 minutes between opening and first response remain.
+    data = make_dataset(
+        chats=[
+            chat(
+                "k-1",
+                "c-1",
+                opened_at="2018-11-04 00:10",
+                first_response_at="2018-11-04 00:30",
+            )
+        ],
+        messages=[op_message("m-1", "k-1", "ana", "2018-11-04 00:30")],
+    )
+    opened = data.chats["opened_at"].iloc[0]
+    assert opened == pd.Timestamp("2018-11-04T03:10:00Z")
+    assert str(opened) == "2018-11-04 01:10:00-02:00"
+    assert data.messages["sent_at"].iloc[0] == pd.Timestamp("2018-11-04T03:30:00Z")
+    report = operator_report(data)
+    assert report.operators["median_response_time_s"].tolist() == [1200]
