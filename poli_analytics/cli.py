@@ -128,8 +128,10 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument(
         "--profile",
         choices=PROFILES,
-        default="sheets",
-        help="sheets (Google Sheets), excel-br, excel-us, or xlsx (default sheets)",
+        help=(
+            "sheets (Google Sheets), excel-br, excel-us, or xlsx "
+            "(default xlsx for a FILE named *.xlsx, else sheets)"
+        ),
     )
     export.add_argument(
         "--lang", choices=LANGS, default="en", help="header language (default en)"
@@ -180,7 +182,7 @@ def _load(args: argparse.Namespace) -> Dataset:
         where = args.export_file
     else:
         where = args.data if args.data is not None else sample_data_dir()
-        dataset = load_dataset(where, tz=args.tz or DEFAULT_TZ)
+        dataset = load_dataset(where, tz=DEFAULT_TZ if args.tz is None else args.tz)
     logger.info("loaded %s in %.2f s", where, time.perf_counter() - began)
     for table, count in dataset.quality.duplicate_rows_dropped.items():
         if count:
@@ -202,17 +204,20 @@ def _run_report(args: argparse.Namespace) -> str:
 def _run_export(args: argparse.Namespace) -> str:
     viewer, selection = _viewer_and_selection(args)
     dataset = _load(args)
+    profile = args.profile or (
+        "xlsx" if args.out.suffix.lower() == ".xlsx" else "sheets"
+    )
     began = time.perf_counter()
     rows = write_export(
         dataset,
         args.out,
         selection,
         viewer=viewer,
-        profile=args.profile,
+        profile=profile,
         lang=args.lang,
     )
     logger.info("export in %.2f s", time.perf_counter() - began)
-    return f"wrote {rows} rows to {args.out} ({args.profile}, {args.lang})\n"
+    return f"wrote {rows} rows to {args.out} ({profile}, {args.lang})\n"
 
 
 def _run_sample(args: argparse.Namespace) -> str:
@@ -248,6 +253,20 @@ def _run_sample(args: argparse.Namespace) -> str:
 COMMANDS = {"report": _run_report, "export": _run_export, "sample": _run_sample}
 
 
+def _os_error_text(exc: OSError) -> str:
+    """One line for a file the system would not open: which file, and why."""
+    where = exc.filename if exc.filename is not None else "a file"
+    if isinstance(exc, IsADirectoryError):
+        why = "is a folder; expected a file"
+    elif isinstance(exc, FileNotFoundError):
+        why = "does not exist (or its folder does not)"
+    elif isinstance(exc, PermissionError):
+        why = "permission denied"
+    else:
+        why = (exc.strerror or str(exc)).lower()
+    return f"{where}: {why}"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status."""
     args = _parser().parse_args(argv)
@@ -257,8 +276,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     try:
         output = COMMANDS[args.command](args)
-    except (PoliAnalyticsError, OSError) as exc:
+    except PoliAnalyticsError as exc:
         print(f"poli-analytics: error: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"poli-analytics: error: {_os_error_text(exc)}", file=sys.stderr)
         return 1
     sys.stdout.write(output)
     return 0

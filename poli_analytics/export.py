@@ -325,12 +325,38 @@ def write_export(
     -------
     int
         Number of data rows written (the header not counted).
+
+    Raises
+    ------
+    SelectionError
+        A workbook name (``.xlsx``, ``.xls``, ``.xlsm``, ``.ods``) with a CSV
+        profile, or the ``xlsx`` profile with any name but ``.xlsx``: Excel
+        refuses a file whose content does not match its extension.
     """
+    _check_file_name(Path(path), profile)
     rows = export_frame(dataset, selection, viewer=viewer)
     with open(path, "wb") as handle:
         write_rows(rows, handle, profile=profile, lang=lang)
     logger.info("wrote %d export rows to %s", len(rows), path)
     return len(rows)
+
+
+_WORKBOOK_SUFFIXES = (".xlsx", ".xls", ".xlsm", ".ods")
+
+
+def _check_file_name(path: Path, profile: str) -> None:
+    if profile not in PROFILES:
+        return  # refused with the list of profiles by write_rows
+    suffix = path.suffix.lower()
+    if profile == "xlsx" and suffix != ".xlsx":
+        msg = f"{path}: the xlsx profile writes a workbook; name the file *.xlsx"
+        raise SelectionError(msg)
+    if profile != "xlsx" and suffix in _WORKBOOK_SUFFIXES:
+        msg = (
+            f"{path}: the {profile} profile writes CSV text, which a spreadsheet "
+            f"refuses under a {suffix} name; use the xlsx profile or a .csv name"
+        )
+        raise SelectionError(msg)
 
 
 def export_bytes(

@@ -182,6 +182,8 @@ def _map_headers(raw: pd.DataFrame, source: str) -> dict[str, str]:
 def _zone(
     raw: pd.DataFrame, columns: dict[str, str], *, source: str, tz: str | None
 ) -> str:
+    if tz is not None:
+        _check_tz(tz)
     values = raw[columns["time_zone"]].dropna().astype("str").str.strip()
     zones = sorted(set(values) - {""})
     if len(zones) > 1:

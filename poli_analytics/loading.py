@@ -230,9 +230,10 @@ def _table_file(folder: Path, name: str) -> Path:
 
 
 def _check_tz(tz: str) -> None:
+    """Refuse anything but a known IANA zone name (``None`` and ``""`` too)."""
     try:
         zoneinfo.ZoneInfo(tz)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, TypeError):
         msg = (
             f"unknown time zone {tz!r}; expected an IANA name such as America/Sao_Paulo"
         )

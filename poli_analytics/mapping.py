@@ -41,7 +41,6 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-import zoneinfo
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,10 +60,9 @@ from .errors import (
     DuplicateKeyError,
     InvalidValueError,
     MissingColumnError,
-    SelectionError,
     describe_rows,
 )
-from .loading import dataset_from_frames
+from .loading import _check_tz, dataset_from_frames
 
 __all__ = [
     "Constant",
@@ -695,13 +693,7 @@ def _table_spec(table: str, *, source: str) -> Table:
 
 
 def _check_options(*, tz: str, on_bad_rows: str, decimal: str, encoding: str) -> None:
-    try:
-        zoneinfo.ZoneInfo(tz)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        msg = (
-            f"unknown time zone {tz!r}; expected an IANA name such as America/Sao_Paulo"
-        )
-        raise SelectionError(msg) from None
+    _check_tz(tz)
     if on_bad_rows not in ("raise", "reject"):
         msg = f"on_bad_rows must be 'raise' or 'reject', not {on_bad_rows!r}"
         raise ValueError(msg)

@@ -128,6 +128,13 @@ def operator_report(
     >>> int(report.totals["customers"]) <= int(report.operators["customers"].sum())
     True
     """
+    if not isinstance(dataset, Dataset):
+        msg = (
+            "dataset must be a Dataset (from load_dataset, read_export or "
+            f"dataset_from_frames), not {type(dataset).__name__}; "
+            "operator_report scopes and filters it itself"
+        )
+        raise TypeError(msg)
     selection = selection or Selection()
     viewer = viewer or Viewer()
     if not isinstance(selection, Selection):

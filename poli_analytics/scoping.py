@@ -85,13 +85,16 @@ class Viewer:
             msg = "a supervisor needs at least one department to supervise"
             raise SelectionError(msg)
         if self.role != "supervisor" and self.departments:
-            msg = f"scope departments apply to supervisors only, not to a {self.role}"
+            msg = (
+                "scope departments apply to supervisors only, "
+                f"not to the {self.role} role"
+            )
             raise SelectionError(msg)
         if self.role == "operator" and not self.operator_id:
             msg = "an operator viewer needs their own operator ID"
             raise SelectionError(msg)
         if self.role != "operator" and self.operator_id:
-            msg = f"a scope operator is for the operator role, not a {self.role}"
+            msg = f"a scope operator is for the operator role, not the {self.role} role"
             raise SelectionError(msg)
 
     @classmethod

@@ -74,6 +74,12 @@ def test_csv_format_ends_with_a_total_row():
         (["--role", "supervisor"], ["at least one department"]),
         (["--role", "operator", "--scope-operator", "op-999"], ["op-999"]),
         (["--tz", "Brasil/Paulista"], ["unknown time zone"]),
+        (["--tz", ""], ["unknown time zone ''"]),
+        (
+            ["--export-file", "/nonexistent/março.csv"],
+            ["/nonexistent/março.csv: does not exist"],
+        ),
+        (["--export-file", str(CASES)], [f"{CASES}: is a folder; expected a file"]),
     ],
 )
 def test_refusals_are_one_line_without_traceback(args, words):
@@ -151,3 +157,40 @@ def test_export_command_and_report_from_the_export(tmp_path):
     )
     assert back["operators"] == direct["operators"]
     assert back["totals"] == direct["totals"]
+
+
+def test_a_folder_in_place_of_a_table_file_is_named(tmp_path):
+    for table in CASES.joinpath("01_totals_distinct", "data").iterdir():
+        (tmp_path / table.name).write_bytes(table.read_bytes())
+    (tmp_path / "payments.csv").unlink()
+    (tmp_path / "payments.csv").mkdir()
+    done = run("report", "--data", str(tmp_path))
+    assert done.returncode == 1
+    assert "payments.csv" in done.stderr
+    assert "is a folder; expected a file" in done.stderr
+
+
+def test_export_file_name_and_profile_must_agree(tmp_path):
+    workbook = tmp_path / "marco.xlsx"
+    done = run("export", "--out", str(workbook), "--profile", "excel-br")
+    assert done.returncode == 1
+    assert "excel-br profile writes CSV text" in done.stderr
+    assert not workbook.exists()
+    # Without --profile, an .xlsx name gets a workbook (a zip archive).
+    done = run("export", "--out", str(workbook), "--end", "2018-12-31")
+    assert done.returncode == 0, done.stderr
+    assert "(xlsx, en)" in done.stdout
+    assert workbook.read_bytes()[:2] == b"PK"
+    done = run("export", "--out", str(tmp_path / "marco.csv"), "--profile", "xlsx")
+    assert done.returncode == 1
+    assert "name the file *.xlsx" in done.stderr
+
+
+def test_export_into_a_missing_folder_is_named(tmp_path):
+    out = tmp_path / "no-such-folder" / "x.csv"
+    done = run("export", "--out", str(out), "--end", "2018-12-31")
+    assert done.returncode == 1
+    assert (
+        done.stderr.strip()
+        == f"poli-analytics: error: {out}: does not exist (or its folder does not)"
+    )

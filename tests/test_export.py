@@ -17,7 +17,12 @@ from poli_analytics import (
     Viewer,
 )
 from poli_analytics import export as export_module
-from poli_analytics.export import export_bytes, export_filename, export_frame
+from poli_analytics.export import (
+    export_bytes,
+    export_filename,
+    export_frame,
+    write_export,
+)
 
 MARCH = Selection(start="2025-03-01", end="2025-03-31")
 
@@ -200,6 +205,22 @@ def test_unknown_profile_and_language(example):
 def test_file_names():
     assert export_filename(MARCH) == "operator-report_2025-03-01_2025-03-31.csv"
     assert export_filename(profile="xlsx") == "operator-report_beginning_end.xlsx"
+
+
+@pytest.mark.parametrize(
+    ("name", "profile", "words"),
+    [
+        ("marco.xlsx", "excel-br", "excel-br profile writes CSV text"),
+        ("marco.XLS", "sheets", "under a .xls name"),
+        ("marco.csv", "xlsx", "name the file *.xlsx"),
+    ],
+)
+def test_a_file_name_that_contradicts_the_profile_is_refused(
+    example, tmp_path, name, profile, words
+):
+    with pytest.raises(SelectionError, match=words.replace("*", r"\*")):
+        write_export(example, tmp_path / name, profile=profile)
+    assert not (tmp_path / name).exists()
 
 
 # --- Scope, tested as an attacker would -------------------------------------

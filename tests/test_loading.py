@@ -182,9 +182,10 @@ def test_parquet_with_typed_columns(tmp_path):
     assert any("payment_id" in note for note in data.quality.notes)
 
 
-def test_unknown_time_zone_is_refused(tmp_path):
-    with pytest.raises(SelectionError, match="unknown time zone 'Mars/Base'"):
-        load_dataset(tmp_path, tz="Mars/Base")
+@pytest.mark.parametrize("zone", ["Mars/Base", "", None])
+def test_unknown_time_zone_is_refused(tmp_path, zone):
+    with pytest.raises(SelectionError, match=f"unknown time zone {zone!r}"):
+        load_dataset(tmp_path, tz=zone)
 
 
 def test_missing_folder_is_refused(tmp_path):

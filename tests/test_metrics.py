@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from conftest import chat, make_dataset, op_message
-from poli_analytics import Selection, Viewer, operator_report
+from poli_analytics import Selection, Viewer, filter_dataset, operator_report
 
 
 def rows(report) -> dict[str, dict]:
@@ -406,3 +406,11 @@ def test_wrong_argument_types_are_refused(small):
         operator_report(small, viewer="manager")
     with pytest.raises(TypeError, match="selection must be a Selection"):
         operator_report(small, {"start": "2025-03-01"})
+
+
+def test_a_filtered_view_is_not_a_dataset(small):
+    view = filter_dataset(small, Selection())
+    with pytest.raises(
+        TypeError, match="dataset must be a Dataset .* not FilteredView"
+    ):
+        operator_report(view)
