@@ -125,8 +125,7 @@ def read_dataset(
         dataset = read_export(path, tz=tz)
         step("loaded", 1, 1)
         return dataset
-    tz = tz or DEFAULT_TZ
-    return load_dataset(path, tz=tz, progress=on_step)
+    return load_dataset(path, tz=DEFAULT_TZ if tz is None else tz, progress=on_step)
 
 
 def _describe_dataset(dataset: Dataset) -> str:
