@@ -3,12 +3,15 @@
 The fixtures in ``tests/fixtures/mapping/twitter`` and ``.../olist`` have the
 real files' layout; the reports expected from them were worked out by hand
 (see the comments). The real files stay outside the repository (their
-licence is non-commercial): those tests skip when the files are absent.
+licence is non-commercial): they are looked for in ``$POLI_REAL_DATA``, else
+in ``../shared/data/real`` beside the repository, and those tests skip when
+the files are absent.
 """
 
 from __future__ import annotations
 
 import importlib.util
+import os
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -25,7 +28,9 @@ from poli_analytics import (
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).parent / "fixtures" / "mapping"
-REAL = REPOSITORY.parent / "shared" / "data" / "real"
+REAL = Path(
+    os.environ.get("POLI_REAL_DATA") or REPOSITORY.parent / "shared" / "data" / "real"
+)
 SP = "America/Sao_Paulo"
 
 
