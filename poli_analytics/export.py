@@ -51,7 +51,9 @@ from __future__ import annotations
 
 import io
 import logging
+import os
 import re
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import BinaryIO, Literal
 
@@ -504,14 +506,15 @@ def _write_csv(
     decimal: str,
     bom: bool,
     dayfirst: bool,
-    chunk_rows: int = 250_000,
+    chunk_rows: int = 100_000,
 ) -> None:
     if bom:
         handle.write("\ufeff".encode())
     header = pa.array([c.header(lang) for c in COLUMNS], _TEXT)
     handle.write((delimiter.join(header.to_pylist()) + "\r\n").encode())
     labelled = _labels(rows, lang)
-    for start in range(0, len(labelled), chunk_rows):
+
+    def chunk_text(start: int) -> memoryview:
         part = labelled.iloc[start : start + chunk_rows]
         cells = [
             _csv_column(part[c.key], c.kind, delimiter=delimiter, decimal=decimal,
@@ -525,8 +528,16 @@ def _write_csv(
         # The text of all lines, end to end, is the array's data buffer.
         validity, offsets, data = lines.buffers()
         ends = np.frombuffer(offsets, dtype=np.int64)[lines.offset :][: len(lines) + 1]
-        first, last = int(ends[0]), int(ends[-1])
-        handle.write(memoryview(data)[first:last])
+        return memoryview(data)[int(ends[0]) : int(ends[-1])]
+
+    # pyarrow's kernels release the GIL, so chunks are built on every core;
+    # at most one chunk per worker is held at a time, written in order.
+    starts = range(0, len(labelled), chunk_rows)
+    workers = max(1, min(os.cpu_count() or 1, len(starts)))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        for first in range(0, len(starts), workers):
+            for text in pool.map(chunk_text, starts[first : first + workers]):
+                handle.write(text)
 
 
 def _write_xlsx(rows: pd.DataFrame, handle: BinaryIO, *, lang: Lang) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from functools import partial
 
 import openpyxl
 import pandas as pd
@@ -15,6 +16,8 @@ from poli_analytics import (
     Selection,
     SelectionError,
     Viewer,
+    load_dataset,
+    sample_data_dir,
 )
 from poli_analytics import export as export_module
 from poli_analytics.export import (
@@ -302,3 +305,26 @@ def test_export_and_report_agree(example):
         == report.totals["interactions"]
     )
     assert rows["amount_sold_cents"].sum() == report.totals["amount_sold_cents"]
+
+
+@pytest.mark.parametrize("profile", ["sheets", "excel-br"])
+def test_csv_chunks_join_into_the_same_file(monkeypatch, profile):
+    # The bundled sample's export cut into chunks of 500 rows, built on every
+    # core and written in order, is byte for byte the file built in one piece.
+    data = load_dataset(sample_data_dir())
+    selection = Selection()
+    whole = export_bytes(data, selection, profile=profile)
+    rows = export_frame(data, selection)
+    pieces = io.BytesIO()
+    monkeypatch.setattr(export_module, "_write_csv", partial(_chunked, size=500))
+    export_module.write_rows(rows, pieces, profile=profile)
+    assert len(rows) > 1000
+    assert pieces.getvalue() == whole
+    assert whole.count(b"\r\n") == len(rows) + 1
+
+
+_write_csv_whole = export_module._write_csv
+
+
+def _chunked(*args, size, **kwargs):
+    return _write_csv_whole(*args, chunk_rows=size, **kwargs)
