@@ -40,7 +40,7 @@ from .formatting import (
 )
 from .loading import dataset_from_frames, load_dataset
 from .mapping import Constant, MappedTable, dataset_from_mapped, read_mapped
-from .metrics import METRICS, OperatorReport, operator_report
+from .metrics import METRICS, OperatorReport, operator_report, prepare_reports
 from .scoping import Viewer, scope_dataset
 
 
@@ -92,6 +92,7 @@ __all__ = [
     "format_duration",
     "load_dataset",
     "operator_report",
+    "prepare_reports",
     "read_export",
     "read_mapped",
     "report_to_csv",

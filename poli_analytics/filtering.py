@@ -274,15 +274,22 @@ def _operator_messages(
     return written, pd.DatetimeIndex(written["sent_at"])
 
 
+def operator_messages_in_time_order(
+    dataset: Dataset,
+) -> tuple[pd.DataFrame, pd.DatetimeIndex]:
+    """The dataset's operator messages sorted by ``sent_at``, kept on it."""
+    return dataset.derived(
+        "operator_messages", lambda: _operator_messages(dataset.messages)
+    )
+
+
 def filter_dataset(scoped: Dataset, selection: Selection) -> FilteredView:
     """Cut the events a report counts out of an already scoped dataset.
 
     Filtering never widens what scoping allowed: it only removes rows.
     """
     lower, upper = selection.bounds(scoped.tz)
-    written, sent_at = scoped.derived(
-        "operator_messages", lambda: _operator_messages(scoped.messages)
-    )
+    written, sent_at = operator_messages_in_time_order(scoped)
     first = 0 if lower is None else sent_at.searchsorted(lower, side="left")
     stop = len(sent_at) if upper is None else sent_at.searchsorted(upper, side="left")
     written = written.iloc[first:stop]

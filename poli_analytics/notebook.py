@@ -45,7 +45,7 @@ from .export_reader import read_export
 from .filtering import Selection, filter_choices
 from .formatting import format_brl, format_duration
 from .loading import load_dataset
-from .metrics import OperatorReport, operator_report
+from .metrics import OperatorReport, operator_report, prepare_reports
 from .scoping import Viewer, scope_dataset
 
 __all__ = [
@@ -619,7 +619,9 @@ class ReportApp:
             self._disable("No dataset is loaded: see the message of the loading cell.")
             return
         try:
-            self.scoped = scope_dataset(dataset, self.viewer)
+            # Derived up front, so the first click on Filter is as quick as
+            # the next ones.
+            self.scoped = prepare_reports(scope_dataset(dataset, self.viewer))
         except PoliAnalyticsError as error:
             self._disable(f"This viewer cannot be shown: {error}")
             return

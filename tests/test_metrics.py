@@ -414,3 +414,22 @@ def test_a_filtered_view_is_not_a_dataset(small):
         TypeError, match="dataset must be a Dataset .* not FilteredView"
     ):
         operator_report(view)
+
+
+def test_prepared_and_unprepared_datasets_report_the_same(small_tables):
+    from poli_analytics import dataset_from_frames, prepare_reports
+
+    selection = Selection(start="2025-03-01", end="2025-03-31")
+    plain = dataset_from_frames(small_tables)
+    prepared = prepare_reports(dataset_from_frames(small_tables))
+    assert set(prepared._derived) == {
+        "filter_choices",
+        "operator_messages",
+        "chat_values",
+    }
+    assert plain._derived == {}
+    first = operator_report(plain, selection)
+    second = operator_report(prepared, selection)
+    pd.testing.assert_frame_equal(first.operators, second.operators)
+    pd.testing.assert_series_equal(first.totals, second.totals)
+    assert first.totals["interactions"] > 0
