@@ -328,3 +328,24 @@ _write_csv_whole = export_module._write_csv
 
 def _chunked(*args, size, **kwargs):
     return _write_csv_whole(*args, chunk_rows=size, **kwargs)
+
+
+def test_xlsx_chunks_make_the_same_sheet(monkeypatch):
+    # Cells made Python values 500 rows at a time give the same sheet as one
+    # piece: every value, in the same order.
+    data = load_dataset(sample_data_dir())
+    selection = Selection(start="2024-07-01", end="2025-06-30")
+    whole = export_bytes(data, selection, profile="xlsx")
+    rows = export_frame(data, selection)
+    pieces = io.BytesIO()
+    original = export_module._write_xlsx
+    monkeypatch.setattr(export_module, "_write_xlsx", partial(original, chunk_rows=500))
+    export_module.write_rows(rows, pieces, profile="xlsx")
+
+    def cells(content: bytes) -> list[tuple]:
+        sheet = openpyxl.load_workbook(io.BytesIO(content), read_only=True).active
+        return list(sheet.iter_rows(values_only=True))
+
+    assert len(rows) > 1000
+    assert cells(pieces.getvalue()) == cells(whole)
+    assert len(cells(whole)) == len(rows) + 1
