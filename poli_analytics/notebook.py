@@ -324,7 +324,10 @@ def _grouped_bars(axes, frame: pd.DataFrame, columns: dict[str, str]) -> list:
         )
         for position, (column, label) in enumerate(columns.items())
     ]
-    axes.set_yticks(rows, frame["operator_name"].tolist())
+    # "\$" is a literal dollar to matplotlib: a name holding two "$" is
+    # drawn as written, never parsed as mathematics.
+    names = frame["operator_name"].str.replace("$", r"\$", regex=False)
+    axes.set_yticks(rows, names.tolist())
     axes.invert_yaxis()
     axes.grid(axis="x", alpha=0.3)
     axes.xaxis.set_major_locator(MaxNLocator(nbins=4, integer=True))

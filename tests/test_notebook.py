@@ -541,3 +541,27 @@ def test_notebook_runs_top_to_bottom(tmp_path, monkeypatch):
     assert outputs["cell-10"][0]["text"].startswith(
         "operator-report_2025-03-01_2025-03-31.csv"
     )
+
+
+def test_dollar_signs_in_names_are_drawn_as_text():
+    # Two "$" would make matplotlib parse the name as mathematics (and fail
+    # on this one); it is drawn as written.
+    name = r"Preço $\frac{1}{$ médio"
+    data = make_dataset(
+        operators=[{"operator_id": "op-1", "name": name}],
+        contacts=[{"contact_id": "c-1", "created_at": "2025-03-01T12:00:00Z"}],
+        chats=[
+            {"ticket_id": "k-1", "contact_id": "c-1", "operator_id": "op-1",
+             "department": "Vendas", "channel": "whatsapp",
+             "opened_at": "2025-03-01T12:00:00Z"},
+        ],
+        messages=[
+            {"message_id": "m-1", "ticket_id": "k-1", "sent_at": "2025-03-01T12:05Z",
+             "sender": "operator", "operator_id": "op-1"},
+        ],
+    )  # fmt: skip
+    app = ReportApp(data)
+    report = app.apply()
+    assert report is not None
+    assert report.operators["operator_name"].tolist() == [name]
+    assert all(bytes(app.charts[key].value)[:4] == b"\x89PNG" for key in nb.CHARTS)
