@@ -13,6 +13,7 @@ import math
 import pandas as pd
 from tabulate import tabulate
 
+from .export import _neutralised
 from .metrics import COUNT_METRICS, METRICS, OperatorReport
 
 __all__ = [
@@ -127,10 +128,19 @@ def report_to_csv(report: OperatorReport) -> str:
     """The report as CSV text: one row per operator and a final TOTAL row.
 
     Comma-separated, dot decimals, money as decimal text; meant for other
-    programs (the spreadsheet export is a separate, detailed file).
+    programs (the spreadsheet export is a separate, detailed file). Still, an
+    operator ID or name that a spreadsheet would run as a formula (leading
+    ``=``, ``+``, ``-``, ``@``, tab, carriage return) gets an apostrophe in
+    front, as in the export; IDs are written as they are (``007``), so a
+    spreadsheet opening this file may read them as numbers.
     """
+    frame = _public_frame(report)
+    for column in ("operator_id", "operator_name"):
+        frame[column] = pd.Series(
+            _neutralised(frame[column]).to_pandas(), index=frame.index
+        )
     buffer = io.StringIO()
-    _public_frame(report).to_csv(buffer, index=False, lineterminator="\n")
+    frame.to_csv(buffer, index=False, lineterminator="\n")
     return buffer.getvalue()
 
 
@@ -157,7 +167,11 @@ def report_to_table(report: OperatorReport) -> str:
     frame[counts] = frame[counts].astype("int64")
     shown = pd.DataFrame(
         {
-            "Operator": frame["operator_name"],
+            # A control character (an escape sequence, a line break) in a
+            # name must not reach the terminal.
+            "Operator": frame["operator_name"].str.replace(
+                r"[\x00-\x1f\x7f]", "\ufffd", regex=True
+            ),
             "Interactions": frame["interactions"],
             "Customers": frame["customers"],
             "New": frame["new_customers"],

@@ -349,3 +349,27 @@ def test_xlsx_chunks_make_the_same_sheet(monkeypatch):
     assert len(rows) > 1000
     assert cells(pieces.getvalue()) == cells(whole)
     assert len(cells(whole)) == len(rows) + 1
+
+
+def test_report_csv_and_table_defuse_hostile_operator_names():
+    from poli_analytics import operator_report, report_to_csv, report_to_table
+
+    data = make_dataset(
+        operators=[
+            {"operator_id": "@op", "name": '=HYPERLINK("http://x")'},
+            {"operator_id": "007", "name": "Ana\x1b[31m\nRed"},
+        ],
+        contacts=[{"contact_id": "c-1", "created_at": "2025-03-01T12:00:00Z"}],
+        chats=[chat("k-1", "c-1")],
+        messages=[
+            op_message("m-1", "k-1", "@op", "2025-03-12T12:00:00Z"),
+            op_message("m-2", "k-1", "007", "2025-03-12T13:00:00Z"),
+        ],
+    )
+    report = operator_report(data)
+    text = report_to_csv(report)
+    assert '\n007,"Ana\x1b[31m\nRed",' in text  # programs get the name intact
+    assert '\n\'@op,"\'=HYPERLINK(""http://x"")",1,' in text
+    table = report_to_table(report)
+    assert "\x1b" not in table
+    assert "Ana\ufffd[31m\ufffdRed" in table
