@@ -65,8 +65,12 @@ def parse_text(column: pd.Series) -> pd.Series:
     """
     if pd.api.types.is_float_dtype(column.dtype):
         # A float column of whole numbers (IDs that went through a spreadsheet).
+        # Infinities and floats beyond 2**53 stay text ("inf", "1e+19"),
+        # which no ID or amount rule accepts.
         whole = column.dropna()
-        if (whole == np.floor(whole)).all():
+        if (
+            np.isfinite(whole) & (whole == np.floor(whole)) & (whole.abs() < 2**53)
+        ).all():
             column = column.astype("Int64")
     text = nfc(column.astype(TEXT).str.strip())
     return text.mask(text.eq(""))
@@ -191,9 +195,11 @@ def parse_money(column: pd.Series, *, source: str) -> pd.Series:
     refused.
     """
     if pd.api.types.is_integer_dtype(column.dtype):
-        as_int = column.astype("Int64")
-        _refuse_negative(as_int.astype("Float64"), source=source, column=column)
-        too_large = as_int.gt(MAX_AMOUNT_CENTS // 100).fillna(False)
+        # Compared before any cast: an unsigned 64-bit value may not fit Int64.
+        too_large = column.gt(MAX_AMOUNT_CENTS // 100).fillna(False).astype(bool)
+        if not too_large.any():
+            as_int = column.astype("Int64")
+            _refuse_negative(as_int.astype("Float64"), source=source, column=column)
         if too_large.any():
             raise _fail(
                 column,
@@ -249,6 +255,36 @@ def parse_money(column: pd.Series, *, source: str) -> pd.Series:
 def _decimal_cents(column: pd.Series, *, source: str) -> pd.Series:
     """Parquet decimals (reais) to integer centavos, in pyarrow, without text."""
     reais = pa.array(column, from_pandas=True)
+    # Sign and size first, on an approximate copy: a 38-digit decimal times
+    # 100 would overflow its own type.
+    approx = pd.Series(
+        pc.cast(reais, pa.float64()).to_numpy(zero_copy_only=False),
+        index=column.index,
+        dtype="Float64",
+    )
+    _refuse_negative(approx, source=source, column=column)
+    huge = approx.gt(MAX_AMOUNT_CENTS // 100).fillna(False)
+    if huge.any():
+        raise _fail(
+            column,
+            huge,
+            source=source,
+            problem="amount too large",
+            expected=f"at most {MAX_AMOUNT_CENTS // 100:,} reais",
+        )
+    if reais.type.precision > 34:
+        # Room for the "* 100" below; every value here is at most 10 digits
+        # before the point, and an amount has no use for 24 after it.
+        try:
+            reais = pc.cast(reais, pa.decimal128(34, min(reais.type.scale, 24)))
+        except pa.ArrowInvalid:
+            raise _fail(
+                column,
+                column.notna(),
+                source=source,
+                problem="not an amount in reais",
+                expected="a non-negative decimal with at most two decimals",
+            ) from None
     cents = pc.multiply(reais, pa.scalar(Decimal(100)))
     exact = pc.fill_null(pc.equal(cents, pc.round(cents, 0)), True)
     fraction = pd.Series(~exact.to_numpy(zero_copy_only=False), index=column.index)

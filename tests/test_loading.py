@@ -324,3 +324,66 @@ def test_a_skipped_local_time_moves_forward_by_the_gap():
     assert data.messages["sent_at"].iloc[0] == pd.Timestamp("2018-11-04T03:30:00Z")
     report = operator_report(data)
     assert report.operators["median_response_time_s"].tolist() == [1200]
+
+
+@pytest.mark.parametrize(
+    ("amount", "words"),
+    [
+        (
+            pa.array([1e19], pa.float64()),
+            "row 1: not an amount in reais (found '1e+19')",
+        ),
+        (
+            pa.array([float("inf")], pa.float64()),
+            "not an amount in reais (found 'inf')",
+        ),
+        (pa.array([2**64 - 1], pa.uint64()), "amount too large"),
+        (
+            pa.array([decimal.Decimal("9" * 36)], pa.decimal128(38, 2)),
+            "amount too large",
+        ),
+        (pa.array([decimal.Decimal("-5")], pa.decimal128(38, 2)), "negative amount"),
+    ],
+)
+def test_hostile_parquet_amounts_are_refused_with_their_row(tmp_path, amount, words):
+    write_tables(tmp_path, make_tables(chats=[chat("k-1", "c-1")]))
+    (tmp_path / "opportunities.csv").unlink()
+    pq.write_table(
+        pa.table(
+            {
+                "opportunity_id": ["o-1"],
+                "kind": ["cart"],
+                "ticket_id": ["k-1"],
+                "contact_id": ["c-1"],
+                "operator_id": ["ana"],
+                "created_at": ["2025-03-01T12:00:00Z"],
+                "amount": amount,
+            }
+        ),
+        tmp_path / "opportunities.parquet",
+    )
+    with pytest.raises(InvalidValueError, match="opportunities") as refused:
+        load_dataset(tmp_path)
+    assert words in str(refused.value)
+    assert "'amount'" in str(refused.value)
+
+
+def test_a_38_digit_decimal_amount_column_loads_exactly(tmp_path):
+    write_tables(tmp_path, make_tables(chats=[chat("k-1", "c-1")]))
+    (tmp_path / "opportunities.csv").unlink()
+    pq.write_table(
+        pa.table(
+            {
+                "opportunity_id": ["o-1"],
+                "kind": ["cart"],
+                "ticket_id": ["k-1"],
+                "contact_id": ["c-1"],
+                "operator_id": ["ana"],
+                "created_at": ["2025-03-01T12:00:00Z"],
+                "amount": pa.array([decimal.Decimal("1234.56")], pa.decimal128(38, 2)),
+            }
+        ),
+        tmp_path / "opportunities.parquet",
+    )
+    (tmp_path / "operators.csv").write_text("operator_id,name\nana,Ana\n")
+    assert load_dataset(tmp_path).opportunities["amount_cents"].tolist() == [123456]
