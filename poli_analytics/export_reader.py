@@ -516,6 +516,8 @@ def _rebuild(rows: pd.DataFrame, *, source: str, tz: str, notes: list[str]) -> D
             }
         ),
     }  # fmt: skip
+    tables["chats"] = _repeated_hour_in_order(tables["chats"])
+    _note_opportunities_created_outside(rows, source=source, notes=notes)
     for name in ("opportunities", "payments"):
         tables[name]["amount"] = _cents_text(tables[name]["amount"])
     tables = {
@@ -545,6 +547,47 @@ def _rebuild(rows: pd.DataFrame, *, source: str, tz: str, notes: list[str]) -> D
         quality=quality,
         partial=True,
     )
+
+
+def _repeated_hour_in_order(chats: pd.DataFrame) -> pd.DataFrame:
+    """Place a chat time in the hour repeated when summer time ended.
+
+    The export's local times carry no offset, so a time in the repeated hour
+    (until 2019) is read as its first occurrence. When that puts a chat's
+    later time before the earlier one (opened 23:40 before the clocks went
+    back, assigned 23:05 after), the later time is the second occurrence.
+    """
+    hour = pd.Timedelta(hours=1)
+
+    def in_order(stamps: pd.Series, floor: pd.Series) -> pd.Series:
+        second = stamps + hour
+        repeated = second.dt.tz_localize(None).eq(stamps.dt.tz_localize(None))
+        return stamps.mask((stamps.lt(floor) & repeated).fillna(False), second)
+
+    assigned = in_order(chats["assigned_at"], chats["opened_at"])
+    start = assigned.fillna(chats["opened_at"])
+    return chats.assign(
+        assigned_at=assigned,
+        first_response_at=in_order(chats["first_response_at"], start),
+        closed_at=in_order(chats["closed_at"], start),
+    )
+
+
+def _note_opportunities_created_outside(
+    rows: pd.DataFrame, *, source: str, notes: list[str]
+) -> None:
+    """Say when sales or refunds belong to opportunities created outside the
+    exported period: only the export's own period counts them as it did."""
+    with_record = rows.loc[rows["record"].eq("opportunity"), "opportunity_id"]
+    paid = rows.loc[rows["record"].isin(["sale", "refund"]), "opportunity_id"]
+    outside = paid[~paid.isin(with_record)].nunique()
+    if outside:
+        notes.append(
+            f"{source}: {outside} opportunit{'y' if outside == 1 else 'ies'} "
+            "appear only on sale or refund rows (created outside the exported "
+            "period); give the export's own period (--start/--end) to count "
+            "opportunities as its report did"
+        )
 
 
 def _exact_durations(rows: pd.DataFrame) -> pd.DataFrame:

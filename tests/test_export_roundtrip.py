@@ -138,3 +138,45 @@ def test_generated_data_survives_the_round_trip(generated, tmp_path, seed):
     assert expected["totals"]["interactions"] + expected["totals"]["sales"] > 0 or (
         expected["operators"] == []
     )
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+def test_a_chat_across_the_repeated_hour_survives_the_round_trip(tmp_path, profile):
+    # São Paulo clocks went back from 2018-02-18 00:00 to 2018-02-17 23:00.
+    # Opened 23:40 before the change (01:40Z), assigned 23:05 after it
+    # (02:05Z), answered 23:20 (02:20Z): without offsets the file says
+    # 23:40, 23:05, 23:20; the reader puts the last two in the second hour.
+    from conftest import chat, make_dataset, op_message
+
+    dataset = make_dataset(
+        contacts=[{"contact_id": "c-1", "created_at": "2018-02-10T12:00:00Z"}],
+        chats=[
+            chat(
+                "k-1",
+                "c-1",
+                operator_id="ana",
+                opened_at="2018-02-18T01:40:00Z",
+                assigned_at="2018-02-18T02:05:00Z",
+                first_response_at="2018-02-18T02:20:00Z",
+            )
+        ],
+        messages=[op_message("m-1", "k-1", "ana", "2018-02-18T02:20:00Z")],
+    )
+    selection = Selection(start="2018-02-17", end="2018-02-17")
+    expected, got = _round_trip(dataset, selection, Viewer(), tmp_path, profile, "en")
+    assert got["operators"] == expected["operators"]
+    assert got["totals"] == expected["totals"]
+    assert expected["operators"][0]["interactions"] == 1
+    assert expected["operators"][0]["median_response_time_s"] == 900
+
+
+def test_sales_of_older_opportunities_are_noted(tmp_path):
+    dataset = load_dataset(CASES / "05_sales_by_payment_date" / "data")
+    path = tmp_path / "march.csv"
+    selection = Selection(start="2025-03-01", end="2025-03-31")
+    path.write_bytes(export_bytes(dataset, selection))
+    back = read_export(path)
+    assert any(
+        "march.csv: 2 opportunities appear only on sale or refund rows" in note
+        for note in back.quality.notes
+    )
