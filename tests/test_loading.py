@@ -326,6 +326,27 @@ def test_a_skipped_local_time_moves_forward_by_the_gap():
     assert report.operators["median_response_time_s"].tolist() == [1200]
 
 
+def _opportunity_with_parquet_amount(folder, amount: pa.Array) -> None:
+    """A valid dataset whose one opportunity's amount is ``amount`` (Parquet)."""
+    write_tables(folder, make_tables(chats=[chat("k-1", "c-1")]))
+    (folder / "operators.csv").write_text("operator_id,name\nana,Ana\n")
+    (folder / "opportunities.csv").unlink()
+    pq.write_table(
+        pa.table(
+            {
+                "opportunity_id": ["o-1"],
+                "kind": ["cart"],
+                "ticket_id": ["k-1"],
+                "contact_id": ["c-1"],
+                "operator_id": ["ana"],
+                "created_at": ["2025-03-01T12:00:00Z"],
+                "amount": amount,
+            }
+        ),
+        folder / "opportunities.parquet",
+    )
+
+
 @pytest.mark.parametrize(
     ("amount", "words"),
     [
@@ -346,22 +367,7 @@ def test_a_skipped_local_time_moves_forward_by_the_gap():
     ],
 )
 def test_hostile_parquet_amounts_are_refused_with_their_row(tmp_path, amount, words):
-    write_tables(tmp_path, make_tables(chats=[chat("k-1", "c-1")]))
-    (tmp_path / "opportunities.csv").unlink()
-    pq.write_table(
-        pa.table(
-            {
-                "opportunity_id": ["o-1"],
-                "kind": ["cart"],
-                "ticket_id": ["k-1"],
-                "contact_id": ["c-1"],
-                "operator_id": ["ana"],
-                "created_at": ["2025-03-01T12:00:00Z"],
-                "amount": amount,
-            }
-        ),
-        tmp_path / "opportunities.parquet",
-    )
+    _opportunity_with_parquet_amount(tmp_path, amount)
     with pytest.raises(InvalidValueError, match="opportunities") as refused:
         load_dataset(tmp_path)
     assert words in str(refused.value)
@@ -369,21 +375,6 @@ def test_hostile_parquet_amounts_are_refused_with_their_row(tmp_path, amount, wo
 
 
 def test_a_38_digit_decimal_amount_column_loads_exactly(tmp_path):
-    write_tables(tmp_path, make_tables(chats=[chat("k-1", "c-1")]))
-    (tmp_path / "opportunities.csv").unlink()
-    pq.write_table(
-        pa.table(
-            {
-                "opportunity_id": ["o-1"],
-                "kind": ["cart"],
-                "ticket_id": ["k-1"],
-                "contact_id": ["c-1"],
-                "operator_id": ["ana"],
-                "created_at": ["2025-03-01T12:00:00Z"],
-                "amount": pa.array([decimal.Decimal("1234.56")], pa.decimal128(38, 2)),
-            }
-        ),
-        tmp_path / "opportunities.parquet",
-    )
-    (tmp_path / "operators.csv").write_text("operator_id,name\nana,Ana\n")
+    amount = pa.array([decimal.Decimal("1234.56")], pa.decimal128(38, 2))
+    _opportunity_with_parquet_amount(tmp_path, amount)
     assert load_dataset(tmp_path).opportunities["amount_cents"].tolist() == [123456]
