@@ -196,18 +196,13 @@ def parse_money(column: pd.Series, *, source: str) -> pd.Series:
     """
     if pd.api.types.is_integer_dtype(column.dtype):
         # Compared before any cast: an unsigned 64-bit value may not fit Int64.
-        too_large = column.gt(MAX_AMOUNT_CENTS // 100).fillna(False).astype(bool)
-        if not too_large.any():
-            as_int = column.astype("Int64")
-            _refuse_negative(as_int.astype("Float64"), source=source, column=column)
-        if too_large.any():
-            raise _fail(
-                column,
-                too_large,
-                source=source,
-                problem="amount too large",
-                expected=f"at most {MAX_AMOUNT_CENTS // 100:,} reais",
-            )
+        _refuse_too_large(
+            column.gt(MAX_AMOUNT_CENTS // 100).fillna(False).astype(bool),
+            source=source,
+            column=column,
+        )
+        as_int = column.astype("Int64")
+        _refuse_negative(as_int.lt(0).fillna(False), source=source, column=column)
         return as_int * 100
     if isinstance(column.dtype, pd.ArrowDtype) and pa.types.is_decimal(
         column.dtype.pyarrow_dtype
@@ -239,14 +234,7 @@ def parse_money(column: pd.Series, *, source: str) -> pd.Series:
             "with a positive amount)",
         )
     too_large = present & parts["reais"].str.len().gt(9).fillna(False)
-    if too_large.any():
-        raise _fail(
-            text,
-            too_large,
-            source=source,
-            problem="amount too large",
-            expected=f"at most {MAX_AMOUNT_CENTS // 100:,} reais",
-        )
+    _refuse_too_large(too_large, source=source, column=text)
     reais = pd.to_numeric(parts["reais"]).astype("Int64")
     cents = pd.to_numeric(parts["cents"].fillna("0").str.ljust(2, "0")).astype("Int64")
     return (reais * 100 + cents).where(present)
@@ -255,23 +243,26 @@ def parse_money(column: pd.Series, *, source: str) -> pd.Series:
 def _decimal_cents(column: pd.Series, *, source: str) -> pd.Series:
     """Parquet decimals (reais) to integer centavos, in pyarrow, without text."""
     reais = pa.array(column, from_pandas=True)
-    # Sign and size first, on an approximate copy: a 38-digit decimal times
-    # 100 would overflow its own type.
-    approx = pd.Series(
-        pc.cast(reais, pa.float64()).to_numpy(zero_copy_only=False),
-        index=column.index,
-        dtype="Float64",
+
+    def where(condition: pa.Array) -> pd.Series:
+        flags = pc.fill_null(condition, False).to_numpy(zero_copy_only=False)
+        return pd.Series(flags, index=column.index)
+
+    # Sign and size first, exactly and still in reais (a 38-digit decimal
+    # times 100 would overflow its own type), against scalars of the column's
+    # own type; a type without room for the limit cannot exceed it.
+    kind = reais.type
+    _refuse_negative(
+        where(pc.less(reais, pa.scalar(Decimal(0), kind))), source=source, column=column
     )
-    _refuse_negative(approx, source=source, column=column)
-    huge = approx.gt(MAX_AMOUNT_CENTS // 100).fillna(False)
-    if huge.any():
-        raise _fail(
-            column,
-            huge,
+    limit = Decimal(MAX_AMOUNT_CENTS // 100)
+    if len(limit.as_tuple().digits) <= kind.precision - kind.scale:
+        _refuse_too_large(
+            where(pc.greater(reais, pa.scalar(limit, kind))),
             source=source,
-            problem="amount too large",
-            expected=f"at most {MAX_AMOUNT_CENTS // 100:,} reais",
+            column=column,
         )
+    fraction_expected = "a non-negative decimal with at most two decimals"
     if reais.type.precision > 34:
         # Room for the "* 100" below; every value here is at most 10 digits
         # before the point, and an amount has no use for 24 after it.
@@ -283,24 +274,24 @@ def _decimal_cents(column: pd.Series, *, source: str) -> pd.Series:
                 column.notna(),
                 source=source,
                 problem="not an amount in reais",
-                expected="a non-negative decimal with at most two decimals",
+                expected=fraction_expected,
             ) from None
     cents = pc.multiply(reais, pa.scalar(Decimal(100)))
-    exact = pc.fill_null(pc.equal(cents, pc.round(cents, 0)), True)
-    fraction = pd.Series(~exact.to_numpy(zero_copy_only=False), index=column.index)
+    fraction = where(pc.not_equal(cents, pc.round(cents, 0)))
     if fraction.any():
         raise _fail(
             column,
             fraction,
             source=source,
             problem="not an amount in reais",
-            expected="a non-negative decimal with at most two decimals",
+            expected=fraction_expected,
         )
-    whole = pd.Series(
+    return pd.Series(
         pc.cast(pc.round(cents, 0), pa.int64()), index=column.index, dtype="Int64"
     )
-    _refuse_negative(whole.astype("Float64"), source=source, column=column)
-    too_large = whole.gt(MAX_AMOUNT_CENTS).fillna(False)
+
+
+def _refuse_too_large(too_large: pd.Series, *, source: str, column: pd.Series) -> None:
     if too_large.any():
         raise _fail(
             column,
@@ -309,11 +300,9 @@ def _decimal_cents(column: pd.Series, *, source: str) -> pd.Series:
             problem="amount too large",
             expected=f"at most {MAX_AMOUNT_CENTS // 100:,} reais",
         )
-    return whole
 
 
-def _refuse_negative(values: pd.Series, *, source: str, column: pd.Series) -> None:
-    negative = values.lt(0).fillna(False)
+def _refuse_negative(negative: pd.Series, *, source: str, column: pd.Series) -> None:
     if negative.any():
         raise _fail(
             column,
