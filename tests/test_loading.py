@@ -378,3 +378,92 @@ def test_a_38_digit_decimal_amount_column_loads_exactly(tmp_path):
     amount = pa.array([decimal.Decimal("1234.56")], pa.decimal128(38, 2))
     _opportunity_with_parquet_amount(tmp_path, amount)
     assert load_dataset(tmp_path).opportunities["amount_cents"].tolist() == [123456]
+
+
+def _message(message, ticket, sender, sent_at, operator=None):
+    return {
+        "message_id": message,
+        "ticket_id": ticket,
+        "sent_at": sent_at,
+        "sender": sender,
+        "operator_id": operator,
+    }
+
+
+def test_first_operator_of_each_contact_is_derived_once_at_load():
+    noon = "2025-03-07T12:00:00Z"
+    data = make_dataset(
+        contacts=[
+            {"contact_id": c, "created_at": "2025-03-01T12:00:00Z"}
+            for c in ("c-1", "c-2", "c-3", "c-4")
+        ],
+        chats=[chat("k-1", "c-1"), chat("k-2", "c-2"), chat("k-2b", "c-2")]
+        + [chat("k-3", "c-3"), chat("k-4", "c-4")],
+        messages=[
+            # c-1: the contact and a bot wrote first; only operators count.
+            _message("m-1", "k-1", "contact", "2025-03-07T11:00:00Z"),
+            _message("m-2", "k-1", "bot", "2025-03-07T11:30:00Z"),
+            op_message("m-3", "k-1", "bruno", "2025-03-07T13:00:00Z"),
+            op_message("m-4", "k-1", "ana", "2025-03-07T14:00:00Z"),
+            # c-2: three operators at one instant, in two chats; "m-10" comes
+            # before "m-9" as text, so Carla wins, not Bruno.
+            op_message("m-9", "k-2", "bruno", noon),
+            op_message("m-11", "k-2b", "ana", noon),
+            op_message("m-10", "k-2b", "carla", noon),
+            op_message("m-0", "k-2", "ana", "2025-03-08T12:00:00Z"),
+            # c-3: only the contact wrote; c-4 no message at all.
+            _message("m-5", "k-3", "contact", noon),
+        ],
+    )
+    contacts = data.contacts.set_index("contact_id")
+    first = contacts["first_operator_id"]
+    assert first["c-1"] == "bruno"
+    assert first["c-2"] == "carla"
+    assert pd.isna(first["c-3"]) and pd.isna(first["c-4"])
+    by_code = data.operators.set_index("operator_code")["operator_id"]
+    codes = contacts["first_operator_code"]
+    assert by_code[codes["c-1"]] == "bruno" and by_code[codes["c-2"]] == "carla"
+    assert codes["c-3"] == -1 and codes["c-4"] == -1
+
+
+def test_messages_carry_their_chats_contact_and_attributes():
+    data = make_dataset(
+        chats=[
+            chat("k-1", "c-1", department="Pós-venda", channel="instagram"),
+            chat("k-2", "c-2", campaign="black-friday"),
+        ],
+        messages=[
+            op_message("m-1", "k-2", "ana", "2025-03-07T12:00:00Z"),
+            op_message("m-2", "k-1", "ana", "2025-03-07T12:00:00Z"),
+            _message("m-3", "k-2", "contact", "2025-03-07T12:05:00Z"),
+        ],
+    )
+    messages = data.messages.set_index("message_id")
+    assert messages["contact_id"].tolist() == ["c-2", "c-1", "c-2"]
+    assert messages["department"].tolist() == ["Vendas", "Pós-venda", "Vendas"]
+    assert messages["channel"].tolist() == ["whatsapp", "instagram", "whatsapp"]
+    assert pd.isna(messages["campaign"].iloc[1])
+    assert messages["campaign"].tolist()[::2] == ["black-friday", "black-friday"]
+    # A supervisor of Pós-venda sees only the message of that chat.
+    scoped = operator_report(data, viewer=Viewer.supervisor("Pós-venda"))
+    assert scoped.totals["messages_sent"] == 1
+
+
+@pytest.mark.parametrize(
+    "ids",
+    [["m-1", "m-2", "m-2", "m-3"], ["m-3", "m-2", "m-1", "m-2"]],
+    ids=["keys in order", "keys out of order"],
+)
+def test_repeated_message_keys_are_found_in_any_order(ids):
+    rows = [
+        op_message(m, "k-1", "ana", f"2025-03-07T12:0{i}:00Z")
+        for i, m in enumerate(ids)
+    ]
+    with pytest.raises(DataContractError, match="column 'message_id'.*m-2"):
+        make_dataset(chats=[chat("k-1", "c-1")], messages=rows)
+    # The same rows repeated exactly are dropped once, in either order.
+    one_row_per_id = {row["message_id"]: row for row in reversed(rows)}
+    exact = [one_row_per_id[m] for m in ids]
+    data = make_dataset(chats=[chat("k-1", "c-1")], messages=exact)
+    assert len(data.messages) == 3
+    assert data.quality.duplicate_rows_dropped["messages"] == 1
