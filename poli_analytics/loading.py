@@ -25,7 +25,6 @@ import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
 from . import _parsing
-from ._keys import lookup
 from ._schema import DEFAULT_TZ, TABLES, Column, Table
 from .dataset import CHAT_ATTRIBUTES, DERIVED_COLUMNS, DataQuality, Dataset
 from .errors import DataContractError, MissingColumnError, SelectionError
@@ -371,9 +370,12 @@ def _derive(
     messages["local_date"] = messages["sent_at"].dt.tz_localize(None).dt.normalize()
     messages["day"] = messages["local_date"].to_numpy("datetime64[D]").astype(np.int64)
 
-    by_ticket = chats.set_index("ticket_id")
-    for column in ["department", "channel", "campaign"]:
-        opportunities[column] = lookup(opportunities["ticket_id"], by_ticket[column])
+    chat_of_opportunity = links["opportunities", "ticket_id"]
+    for column in CHAT_ATTRIBUTES:
+        opportunities[column] = pd.Series(
+            chats[column].array.take(chat_of_opportunity, allow_fill=True),
+            index=opportunities.index,
+        )
     opportunities["operator_code"] = links["opportunities", "operator_id"]
     opportunities["opportunity_code"] = np.arange(len(opportunities), dtype=np.int64)
 

@@ -9,12 +9,15 @@ file, the column, the rows and what was expected.
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ._keys import lookup, positions
+from ._keys import positions
 from ._parsing import rows_of
 from ._schema import TABLES
 from .errors import (
@@ -135,12 +138,30 @@ def check_references(
     messages = tables["messages"]
     opportunities = tables["opportunities"]
 
-    links: dict[Link, np.ndarray] = {}
+    references = [
+        ("chats", "contact_id", "contacts", "contact_id"),
+        ("chats", "operator_id", "operators", "operator_id"),
+        ("messages", "ticket_id", "chats", "ticket_id"),
+        ("messages", "operator_id", "operators", "operator_id"),
+        ("opportunities", "ticket_id", "chats", "ticket_id"),
+        ("opportunities", "contact_id", "contacts", "contact_id"),
+        ("opportunities", "operator_id", "operators", "operator_id"),
+        ("payments", "opportunity_id", "opportunities", "opportunity_id"),
+    ]
 
-    def must_exist(table: str, column: str, target: str, key: str) -> None:
-        values = tables[table][column]
-        where = positions(values, tables[target][key])
+    def look_up(reference: tuple[str, str, str, str]) -> np.ndarray:
+        table, column, target, key = reference
+        return positions(tables[table][column], tables[target][key])
+
+    # The look-ups are pyarrow hash joins that release the GIL: one per core.
+    # They are checked afterwards in the order listed, so the first broken
+    # reference is the one reported, as in a sequential check.
+    with ThreadPoolExecutor(max_workers=os.cpu_count()) as pool:
+        found = list(pool.map(look_up, references))
+    links: dict[Link, np.ndarray] = {}
+    for (table, column, target, key), where in zip(references, found, strict=True):
         links[table, column] = where
+        values = tables[table][column]
         dangling = values.notna() & pd.Series(where < 0, index=values.index)
         if dangling.any():
             raise DanglingReferenceError.build(
@@ -151,15 +172,6 @@ def check_references(
                 examples=values[dangling].drop_duplicates().tolist(),
                 expected=f"{key} values present in {sources[target]}",
             )
-
-    must_exist("chats", "contact_id", "contacts", "contact_id")
-    must_exist("chats", "operator_id", "operators", "operator_id")
-    must_exist("messages", "ticket_id", "chats", "ticket_id")
-    must_exist("messages", "operator_id", "operators", "operator_id")
-    must_exist("opportunities", "ticket_id", "chats", "ticket_id")
-    must_exist("opportunities", "contact_id", "contacts", "contact_id")
-    must_exist("opportunities", "operator_id", "operators", "operator_id")
-    must_exist("payments", "opportunity_id", "opportunities", "opportunity_id")
 
     by_operator = messages["sender"].eq("operator")
     writer = messages["operator_id"].notna()
@@ -180,8 +192,11 @@ def check_references(
         column="operator_id",
     )
 
-    chat_contact = lookup(
-        opportunities["ticket_id"], chats.set_index("ticket_id")["contact_id"]
+    chat_contact = pd.Series(
+        chats["contact_id"].array.take(
+            links["opportunities", "ticket_id"], allow_fill=True
+        ),
+        index=opportunities.index,
     )
     _refuse(
         chat_contact.notna() & chat_contact.ne(opportunities["contact_id"]),
