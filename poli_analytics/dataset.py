@@ -11,7 +11,10 @@ that every later step is a plain filter and group-by:
     when no operator ever wrote to the contact. Scoping blanks it when that
     operator is outside the viewer's scope.
 ``messages.contact_id``, ``department``, ``channel``, ``campaign``
-    Copied from the message's chat.
+    Copied from the message's chat, as pandas categoricals (an integer per
+    message into one copy of each text), so ten million messages do not hold
+    ten million copies of a few department names. They compare, filter and
+    convert like text (``.eq``, ``.isin``, ``.astype(str)``).
 ``messages.local_date``
     The local calendar day of ``sent_at`` in the account time zone.
 ``opportunities.department``, ``channel``, ``campaign``
