@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from conftest import chat, make_dataset, make_tables, op_message, write_tables
@@ -12,6 +13,7 @@ from poli_analytics import (
     InvalidValueError,
     MissingColumnError,
     PoliAnalyticsError,
+    dataset_from_frames,
     load_dataset,
 )
 
@@ -355,3 +357,46 @@ def test_operator_message_without_writer_names_the_message(tmp_path):
         r"in operator_id \(found 'm-7'\)",
     ):
         load_with(tmp_path, chats=[chat("k-1", "c-1")], messages=[message])
+
+
+def test_large_table_reports_its_first_bad_column_as_a_small_one_does():
+    # 100,000 rows parse a column per core; the error must still be the first
+    # bad column in contract order (sent_at before sender), as in one thread.
+    from poli_analytics.loading import _PARALLEL_ROWS
+
+    count = _PARALLEL_ROWS
+    messages = pd.DataFrame(
+        {
+            "message_id": [f"m-{i:06d}" for i in range(count)],
+            "ticket_id": "k-1",
+            "sent_at": "2025-03-01T12:00:00Z",
+            "sender": "contact",
+            "operator_id": None,
+        }
+    )
+    messages.loc[5, "sender"] = "robot"
+    messages.loc[70_000, "sent_at"] = "01/03/2025"
+    tables = make_tables(chats=[chat("k-1", "c-1")])
+    tables["messages"] = messages
+    with pytest.raises(
+        InvalidValueError, match=r"messages, column 'sent_at', row 70001: unparsable"
+    ):
+        dataset_from_frames(tables)
+    messages.loc[70_000, "sent_at"] = "2025-03-01T12:00:00Z"
+    with pytest.raises(InvalidValueError, match=r"column 'sender', row 6: unknown"):
+        dataset_from_frames(tables)
+
+
+def test_first_broken_reference_in_check_order_is_reported():
+    # Both the chat's contact and the message's ticket point nowhere; chats
+    # are checked first, whichever look-up finishes first.
+    tables = make_tables(
+        chats=[chat("k-1", "c-9")],
+        messages=[op_message("m-1", "k-9", "ana", "2025-03-01T12:00:00Z")],
+    )
+    contacts = tables["contacts"]
+    tables["contacts"] = contacts[contacts["contact_id"].ne("c-9")]
+    with pytest.raises(
+        DanglingReferenceError, match=r"chats, column 'contact_id', row 1: .*'c-9'"
+    ):
+        dataset_from_frames(tables)
