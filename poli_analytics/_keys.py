@@ -59,3 +59,31 @@ def lookup(keys: pd.Series, values: pd.Series) -> pd.Series:
     found = values.iloc[np.maximum(where, 0)] if len(values) else values.reindex(keys)
     found = found.set_axis(keys.index).rename(values.name)
     return found.where(pd.Series(where >= 0, index=keys.index))
+
+
+def category_codes(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """``values`` as integer codes into its distinct values (-1 when missing).
+
+    Like ``values.astype("category")`` split into codes and categories, but
+    hashed in pyarrow; categories come in order of first appearance.
+    """
+    encoded = pc.dictionary_encode(_arrow(values))
+    if isinstance(encoded, pa.ChunkedArray):
+        encoded = encoded.unify_dictionaries().combine_chunks()
+    codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False)
+    categories = pd.Index(encoded.dictionary.to_pandas(), dtype=values.dtype)
+    return codes.astype(np.int64, copy=False), categories
+
+
+def distinct_text(*columns: pd.Series) -> pd.Series:
+    """The distinct present values of several text or categorical columns, as text.
+
+    Each column is reduced to its distinct values first, so a categorical
+    of millions of rows costs a pass over its integer codes, never a copy of
+    millions of strings (concatenating a categorical with text gives Python
+    objects).
+    """
+    parts = [pd.Series(c.dropna().unique()).astype("str") for c in columns]
+    if not parts:
+        return pd.Series([], dtype="str")
+    return pd.concat(parts, ignore_index=True).drop_duplicates(ignore_index=True)

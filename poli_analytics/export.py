@@ -226,7 +226,9 @@ def _template(tz: str) -> pd.DataFrame:
 def _interaction_rows(view: FilteredView) -> pd.DataFrame:
     messages = view.messages
     keys = ["ticket_id", "operator_id", "local_date"]
-    counted = messages.groupby(keys, sort=False).size().rename("messages")
+    # ticket_id and operator_id are categoricals: only the pairs that occur.
+    counted = messages.groupby(keys, sort=False, observed=True).size()
+    counted = counted.rename("messages")
     rows = counted.reset_index().rename(columns={"local_date": "interaction_date"})
     chats = view.dataset.chats.set_index("ticket_id")
     rows["contact_id"] = lookup(rows["ticket_id"], chats["contact_id"])

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ._keys import is_in
+from ._keys import distinct_text, is_in
 from .dataset import Dataset
 from .errors import ScopeError, SelectionError
 from .scoping import Viewer
@@ -142,14 +142,14 @@ def filter_choices(dataset: Dataset) -> dict[str, list[str]]:
 
 def _choices(dataset: Dataset) -> dict[str, tuple[str, ...]]:
     chats = dataset.chats
-    people = pd.concat(
-        [dataset.messages["operator_id"], dataset.opportunities["operator_id"]]
+    people = distinct_text(
+        dataset.messages["operator_id"], dataset.opportunities["operator_id"]
     )
     return {
-        "departments": tuple(sorted(chats["department"].dropna().unique())),
-        "channels": tuple(sorted(chats["channel"].dropna().unique())),
-        "operators": tuple(sorted(people.dropna().unique())),
-        "campaigns": tuple(sorted(chats["campaign"].dropna().unique())),
+        "departments": tuple(sorted(distinct_text(chats["department"]))),
+        "channels": tuple(sorted(distinct_text(chats["channel"]))),
+        "operators": tuple(sorted(people)),
+        "campaigns": tuple(sorted(distinct_text(chats["campaign"]))),
     }
 
 

@@ -25,7 +25,8 @@ import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
 from . import _parsing
-from ._schema import DEFAULT_TZ, TABLES, Column, Table
+from ._keys import category_codes, positions
+from ._schema import DEFAULT_TZ, SENDERS, TABLES, Column, Table
 from .dataset import CHAT_ATTRIBUTES, DERIVED_COLUMNS, DataQuality, Dataset
 from .errors import DataContractError, MissingColumnError, SelectionError
 from .validation import Link, check_references, check_table
@@ -363,10 +364,21 @@ def _derive(
         contact, categories=pd.Index(contacts["contact_id"])
     )
     for column in CHAT_ATTRIBUTES:
-        per_chat = chats[column].astype("category")
+        per_chat, categories = category_codes(chats[column])
         messages[column] = pd.Categorical.from_codes(
-            per_chat.cat.codes.to_numpy()[ticket], dtype=per_chat.dtype
+            per_chat[ticket], categories=categories
         )
+    messages["ticket_id"] = pd.Categorical.from_codes(
+        ticket, categories=pd.Index(chats["ticket_id"])
+    )
+    messages["operator_id"] = pd.Categorical.from_codes(
+        messages["operator_code"].to_numpy(),
+        categories=pd.Index(operators["operator_id"]),
+    )
+    senders = pd.Series(SENDERS, dtype="str")
+    messages["sender"] = pd.Categorical.from_codes(
+        positions(messages["sender"], senders), categories=senders
+    )
     messages["local_date"] = messages["sent_at"].dt.tz_localize(None).dt.normalize()
     messages["day"] = messages["local_date"].to_numpy("datetime64[D]").astype(np.int64)
 

@@ -21,7 +21,7 @@ from typing import Literal
 
 import pandas as pd
 
-from ._keys import is_in
+from ._keys import distinct_text, is_in
 from .dataset import Dataset
 from .errors import SelectionError
 
@@ -180,7 +180,7 @@ def _scope_operator(dataset: Dataset, operator_id: str) -> Dataset:
     opportunities = dataset.opportunities[
         dataset.opportunities["operator_id"].eq(operator_id)
     ]
-    tickets = pd.concat([messages["ticket_id"], opportunities["ticket_id"]]).dropna()
+    tickets = distinct_text(messages["ticket_id"], opportunities["ticket_id"])
     chats = dataset.chats[is_in(dataset.chats["ticket_id"], tickets)]
     # The chat's current holder may be a colleague after a transfer.
     chats = chats.assign(
@@ -207,14 +207,12 @@ def _finish(
     contact_ids = pd.concat([chats["contact_id"], opportunities["contact_id"]])
     contacts = dataset.contacts[is_in(dataset.contacts["contact_id"], contact_ids)]
 
-    people = pd.concat(
-        [
-            messages["operator_id"],
-            opportunities["operator_id"],
-            chats["operator_id"],
-            pd.Series([viewer_id], dtype="str"),
-        ]
-    ).dropna()
+    people = distinct_text(
+        messages["operator_id"],
+        opportunities["operator_id"],
+        chats["operator_id"],
+        pd.Series([viewer_id], dtype="str"),
+    )
     operators = dataset.operators[is_in(dataset.operators["operator_id"], people)]
     first = contacts["first_operator_id"]
     visible = is_in(first, people)

@@ -444,6 +444,10 @@ def test_messages_carry_their_chats_contact_and_attributes():
     assert messages["channel"].tolist() == ["whatsapp", "instagram", "whatsapp"]
     assert pd.isna(messages["campaign"].iloc[1])
     assert messages["campaign"].tolist()[::2] == ["black-friday", "black-friday"]
+    assert messages["ticket_id"].tolist() == ["k-2", "k-1", "k-2"]
+    assert messages["sender"].eq("operator").tolist() == [True, True, False]
+    assert messages["operator_id"].tolist()[:2] == ["ana", "ana"]
+    assert pd.isna(messages["operator_id"].iloc[2])
     # A supervisor of Pós-venda sees only the message of that chat.
     scoped = operator_report(data, viewer=Viewer.supervisor("Pós-venda"))
     assert scoped.totals["messages_sent"] == 1
