@@ -72,8 +72,27 @@ def parse_text(column: pd.Series) -> pd.Series:
             np.isfinite(whole) & (whole == np.floor(whole)) & (whole.abs() < 2**53)
         ).all():
             column = column.astype("Int64")
-    text = nfc(column.astype(TEXT).str.strip())
-    return text.mask(text.eq(""))
+    text = column.astype(TEXT)
+    stripped = text.str.strip()
+    if not _same_text(stripped, text):
+        text = stripped
+    # else keep the column as read: a typed table then shares its text with
+    # the table as read instead of holding a second copy while both exist.
+    text = nfc(text)
+    empty = text.eq("")
+    return text.mask(empty) if empty.any() else text
+
+
+def _same_text(left: pd.Series, right: pd.Series) -> bool:
+    """Whether two text columns hold the same values (missing where both are)."""
+    same = pc.equal(
+        pa.array(left, type=pa.large_string(), from_pandas=True),
+        pa.array(right, type=pa.large_string(), from_pandas=True),
+    )
+    return (
+        pc.all(same).as_py() is not False
+        and (left.isna().to_numpy() == right.isna().to_numpy()).all()
+    )
 
 
 def nfc(text: pd.Series) -> pd.Series:

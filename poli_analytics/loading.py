@@ -336,7 +336,9 @@ def _derive(
     tz: str,
     quality: DataQuality,
 ) -> Dataset:
-    tables = {name: frame.reset_index(drop=True) for name, frame in tables.items()}
+    # Taken out of the caller's dict, so that a text column replaced below
+    # is freed at once instead of living on in the frame checked earlier.
+    tables = {name: tables.pop(name).reset_index(drop=True) for name in list(tables)}
     contacts, operators = tables["contacts"], tables["operators"]
     chats, messages = tables["chats"], tables["messages"]
     opportunities, payments = tables["opportunities"], tables["payments"]
@@ -352,7 +354,19 @@ def _derive(
     chats["response_s"] = (chats["first_response_at"] - start).dt.total_seconds()
     chats["service_s"] = (chats["closed_at"] - start).dt.total_seconds()
 
+    # The message's IDs and sender become categoricals over their own
+    # tables first, which frees their text before the codes are added.
     ticket = links["messages", "ticket_id"]
+    messages["ticket_id"] = pd.Categorical.from_codes(
+        ticket, categories=pd.Index(chats["ticket_id"])
+    )
+    messages["operator_id"] = pd.Categorical.from_codes(
+        links["messages", "operator_id"], categories=pd.Index(operators["operator_id"])
+    )
+    senders = pd.Series(SENDERS, dtype="str")
+    messages["sender"] = pd.Categorical.from_codes(
+        positions(messages["sender"], senders), categories=senders
+    )
     messages["ticket_code"] = ticket
     messages["operator_code"] = links["messages", "operator_id"]
     contact = chats["contact_code"].to_numpy()[ticket]
@@ -368,17 +382,6 @@ def _derive(
         messages[column] = pd.Categorical.from_codes(
             per_chat[ticket], categories=categories
         )
-    messages["ticket_id"] = pd.Categorical.from_codes(
-        ticket, categories=pd.Index(chats["ticket_id"])
-    )
-    messages["operator_id"] = pd.Categorical.from_codes(
-        messages["operator_code"].to_numpy(),
-        categories=pd.Index(operators["operator_id"]),
-    )
-    senders = pd.Series(SENDERS, dtype="str")
-    messages["sender"] = pd.Categorical.from_codes(
-        positions(messages["sender"], senders), categories=senders
-    )
     messages["local_date"] = messages["sent_at"].dt.tz_localize(None).dt.normalize()
     messages["day"] = messages["local_date"].to_numpy("datetime64[D]").astype(np.int64)
 
