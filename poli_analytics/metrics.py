@@ -164,10 +164,12 @@ def report_from_view(
 ) -> OperatorReport:
     """Compute the report from an already scoped and filtered view."""
     operators = view.dataset.operators
-    per_operator = _metrics(view, by_operator=True)
+    sets = _message_sets(view.messages)
+    per_operator = _metrics(view, sets, by_operator=True)
     # A row of mixed int and float columns would be upcast to float; as object
     # it keeps counts and centavos as exact integers.
-    totals = _metrics(view, by_operator=False).astype(object).iloc[0].rename("totals")
+    totals = _metrics(view, sets, by_operator=False)
+    totals = totals.astype(object).iloc[0].rename("totals")
     by_code = operators.set_index("operator_code")
     for place, (column, source) in enumerate(
         (("operator_id", "operator_id"), ("operator_name", "name"))
@@ -187,45 +189,91 @@ def report_from_view(
     )
 
 
-def _metrics(view: FilteredView, *, by_operator: bool) -> pd.DataFrame:
+@dataclass(frozen=True)
+class _MessageSets:
+    """Distinct tuples of a view's messages, each a ``_distinct`` frame.
+
+    ``visits``: (operator, contact, day); ``served``: (operator, contact);
+    ``chats``: (operator, ticket). All integer codes.
+    """
+
+    visits: pd.DataFrame
+    served: pd.DataFrame
+    chats: pd.DataFrame
+
+
+def _message_sets(messages: pd.DataFrame) -> _MessageSets:
+    """The distinct (operator, contact, day), (operator, contact) and
+    (operator, ticket) of ``messages``.
+
+    The only passes over every message a report makes; both the operators'
+    rows and the totals are counted from these much smaller sets (at ten
+    million messages, about a quarter of the rows).
+    """
+
+    def codes(column: str) -> np.ndarray:
+        return messages[column].to_numpy(dtype=np.int64)
+
+    operator = codes("operator_code")
+    visits = _distinct(operator, codes("contact_code"), codes("day"))
+    served = _distinct(visits["group"].to_numpy(), visits["c0"].to_numpy())
+    chats = _distinct(operator, codes("ticket_code"))
+    return _MessageSets(visits, served, chats)
+
+
+def _metrics(
+    view: FilteredView,
+    sets: _MessageSets,
+    *,
+    by_operator: bool,
+) -> pd.DataFrame:
     """One row per group: each operator with activity, or one row for everyone.
 
     Groups are integer operator codes (or a single group 0 for the totals);
     every distinct count is a count of distinct integer tuples per group, so
-    a total recounts the whole view instead of summing the rows.
+    a total recounts the distinct (contact, day), contacts and chats instead
+    of summing the rows. ``sets`` is :func:`_message_sets` of the view.
     """
     messages, opportunities = view.messages, view.opportunities
     paid = view.payments[view.payments["status"].eq("paid")]
     refunded = view.payments[view.payments["status"].eq("refunded")]
 
-    def group(frame: pd.DataFrame) -> np.ndarray:
-        codes = frame["operator_code"].to_numpy(dtype=np.int64)
+    def group(codes: np.ndarray) -> np.ndarray:
         return codes if by_operator else np.zeros(len(codes), dtype=np.int64)
 
-    frames = (messages, opportunities, paid, refunded)
-    size = 1 + max((int(group(f).max()) for f in frames if len(f)), default=0)
-    writer = group(messages)
-    contact = messages["contact_code"].to_numpy(dtype=np.int64)
-    day = messages["day"].to_numpy(dtype=np.int64)
+    def operators_of(frame: pd.DataFrame) -> np.ndarray:
+        return group(frame["operator_code"].to_numpy(dtype=np.int64))
 
-    served = _distinct(
-        writer, messages["operator_code"].to_numpy(dtype=np.int64), contact
-    )
-    new = served[_is_new(view, served["c0"], served["c1"])]
+    frames = (messages, opportunities, paid, refunded)
+    size = 1 + max((int(operators_of(f).max()) for f in frames if len(f)), default=0)
+
+    def tally(operator: np.ndarray, *keys: np.ndarray) -> np.ndarray:
+        # (operator, keys) rows are distinct already: per operator, a count of
+        # rows; for everyone, the keys are recounted, never summed.
+        if by_operator:
+            return np.bincount(operator, minlength=size)
+        return _count_distinct(size, group(operator), *keys)
+
+    visits, served = sets.visits, sets.served
+    served_operator = served["group"].to_numpy()
+    served_contact = served["c0"].to_numpy()
+    new = _is_new(view, served["group"], served["c0"])
     columns = {
-        "interactions": _count_distinct(size, writer, contact, day),
-        "customers": _count_distinct(size, writer, contact),
-        "new_customers": _count_distinct(
-            size, new["group"].to_numpy(), new["c1"].to_numpy()
+        "interactions": tally(
+            visits["group"].to_numpy(), visits["c0"].to_numpy(), visits["c1"].to_numpy()
         ),
-        "opportunities": np.bincount(group(opportunities), minlength=size),
+        "customers": tally(served_operator, served_contact),
+        "new_customers": tally(served_operator[new], served_contact[new]),
+        "opportunities": np.bincount(operators_of(opportunities), minlength=size),
         "sales": _count_distinct(
-            size, group(paid), paid["opportunity_code"].to_numpy(dtype=np.int64)
+            size, operators_of(paid), paid["opportunity_code"].to_numpy(dtype=np.int64)
         ),
-        "amount_sold_cents": _sum(size, group(paid), paid["amount_cents"]),
-        "refunds": np.bincount(group(refunded), minlength=size),
-        "refunded_amount_cents": _sum(size, group(refunded), refunded["amount_cents"]),
-        "messages_sent": np.bincount(writer, minlength=size),
+        "amount_sold_cents": _sum(size, operators_of(paid), paid["amount_cents"]),
+        "refunds": np.bincount(operators_of(refunded), minlength=size),
+        "refunded_amount_cents": _sum(
+            size, operators_of(refunded), refunded["amount_cents"]
+        ),
+        "messages_sent": np.bincount(operators_of(messages), minlength=size),
     }
     table = pd.DataFrame(columns).astype("int64")
     if by_operator:
@@ -237,7 +285,9 @@ def _metrics(view: FilteredView, *, by_operator: bool) -> pd.DataFrame:
     table["average_ticket_cents"] = _divide_half_up(
         table["amount_sold_cents"], table["sales"]
     )
-    chats = _distinct(writer, messages["ticket_code"].to_numpy(dtype=np.int64))
+    chats = sets.chats
+    if not by_operator:
+        chats = _distinct(group(chats["group"].to_numpy()), chats["c0"].to_numpy())
     stats = _chat_stats(chats, view.dataset)
     return table.join(stats)[METRICS]
 
