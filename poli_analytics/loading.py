@@ -25,8 +25,8 @@ import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
 from . import _parsing
-from ._keys import category_codes, positions
-from ._schema import DEFAULT_TZ, SENDERS, TABLES, Column, Table
+from ._keys import category_codes
+from ._schema import DEFAULT_TZ, TABLES, Column, Table
 from .dataset import CHAT_ATTRIBUTES, DERIVED_COLUMNS, DataQuality, Dataset
 from .errors import DataContractError, MissingColumnError, SelectionError
 from .validation import Link, check_references, check_table
@@ -354,18 +354,15 @@ def _derive(
     chats["response_s"] = (chats["first_response_at"] - start).dt.total_seconds()
     chats["service_s"] = (chats["closed_at"] - start).dt.total_seconds()
 
-    # The message's IDs and sender become categoricals over their own
-    # tables first, which frees their text before the codes are added.
+    # The message's IDs become categoricals over their own tables first,
+    # which frees their text before the codes are added (the sender already
+    # is one, as every enum column).
     ticket = links["messages", "ticket_id"]
     messages["ticket_id"] = pd.Categorical.from_codes(
         ticket, categories=pd.Index(chats["ticket_id"])
     )
     messages["operator_id"] = pd.Categorical.from_codes(
         links["messages", "operator_id"], categories=pd.Index(operators["operator_id"])
-    )
-    senders = pd.Series(SENDERS, dtype="str")
-    messages["sender"] = pd.Categorical.from_codes(
-        positions(messages["sender"], senders), categories=senders
     )
     messages["ticket_code"] = ticket
     messages["operator_code"] = links["messages", "operator_id"]
