@@ -11,10 +11,14 @@ that every later step is a plain filter and group-by:
     when no operator ever wrote to the contact. Scoping blanks it when that
     operator is outside the viewer's scope.
 ``messages.contact_id``, ``department``, ``channel``, ``campaign``
-    Copied from the message's chat, as pandas categoricals (an integer per
-    message into one copy of each text), so ten million messages do not hold
-    ten million copies of a few department names. They compare, filter and
-    convert like text (``.eq``, ``.isin``, ``.astype(str)``).
+    Copied from the message's chat.
+
+Categorical columns: the messages' ``ticket_id``, ``operator_id``,
+``contact_id``, ``department``, ``channel`` and ``campaign``, and every enum
+column (``messages.sender``, ``opportunities.kind``, ``payments.status``) are
+pandas categoricals, an integer per row into one copy of each text, so ten
+million messages do not hold ten million copies of a few names. They
+compare, filter and convert like text (``.eq``, ``.isin``, ``.astype(str)``).
 ``messages.local_date``
     The local calendar day of ``sent_at`` in the account time zone.
 ``opportunities.department``, ``channel``, ``campaign``
@@ -30,8 +34,9 @@ that every later step is a plain filter and group-by:
 ``opportunity_code``, ``first_operator_code``) and ``messages.day``
     Integer stand-ins for the text IDs (the row position of the ID in its own
     table; -1 for none) and for the local date (days since 1970-01-01), so
-    that reports count integers instead of hashing text. They identify rows
-    of the loaded dataset only and are not meant to be saved.
+    that reports count integers instead of hashing text. 32-bit integers.
+    They identify rows of the loaded dataset only and are not meant to be
+    saved.
 
 Money columns are renamed ``amount_cents`` and hold exact integer centavos.
 """
