@@ -18,7 +18,11 @@ Categorical columns: the messages' ``ticket_id``, ``operator_id``,
 column (``messages.sender``, ``opportunities.kind``, ``payments.status``) are
 pandas categoricals, an integer per row into one copy of each text, so ten
 million messages do not hold ten million copies of a few names. They
-compare, filter and convert like text (``.eq``, ``.isin``, ``.astype(str)``).
+compare for equality and filter like text (``.eq``, ``.isin``, ``==``);
+for anything else (ordering, ``<``, ``max``, adding text, ``fillna`` or
+assigning a value that is not yet a category) take ``.astype(str)`` first.
+Their categories are in order of first appearance, not sorted. In a scoped
+dataset the non-enum categoricals know only the values the viewer may see.
 ``messages.local_date``
     The local calendar day of ``sent_at`` in the account time zone.
 ``opportunities.department``, ``channel``, ``campaign``

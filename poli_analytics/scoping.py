@@ -22,6 +22,7 @@ from typing import Literal
 import pandas as pd
 
 from ._keys import distinct_text, is_in
+from ._schema import TABLES, Table
 from .dataset import Dataset
 from .errors import SelectionError
 
@@ -220,11 +221,33 @@ def _finish(
         first_operator_id=first.where(visible),
         first_operator_code=contacts["first_operator_code"].where(visible, -1),
     )
+    tables = {
+        "contacts": contacts,
+        "operators": operators,
+        "chats": chats,
+        "messages": messages,
+        "opportunities": opportunities,
+        "payments": payments,
+    }
     return dataset.with_tables(
-        contacts=contacts,
-        operators=operators,
-        chats=chats,
-        messages=messages,
-        opportunities=opportunities,
-        payments=payments,
+        **{
+            name: _forget_unseen_values(table, TABLES[name])
+            for name, table in tables.items()
+        }
     )
+
+
+def _forget_unseen_values(table: pd.DataFrame, contract: Table) -> pd.DataFrame:
+    """Drop the categories no kept row uses, so a scoped categorical column
+    (``value_counts``, ``cat.categories``) names nothing outside the scope.
+
+    Enum columns keep their allowed values: those come from the data
+    contract, not from the data.
+    """
+    enums = {c.name for c in contract.columns if c.kind == "enum"}
+    columns = {
+        column: table[column].cat.remove_unused_categories()
+        for column in table.select_dtypes("category")
+        if column not in enums
+    }
+    return table.assign(**columns) if columns else table

@@ -93,7 +93,9 @@ def shop():
 
 
 def _everything_text(dataset) -> str:
-    """All cells of all tables as one string, to search for leaks."""
+    """All cells of all tables as one string, to search for leaks, with every
+    value a categorical column knows of, used or not (``value_counts`` and
+    ``cat.categories`` show them)."""
     parts = []
     for name in (
         "contacts",
@@ -103,7 +105,10 @@ def _everything_text(dataset) -> str:
         "opportunities",
         "payments",
     ):
-        parts.append(getattr(dataset, name).astype(str).to_csv())
+        table = getattr(dataset, name)
+        parts.append(table.astype(str).to_csv())
+        for column in table.select_dtypes("category"):
+            parts.extend(map(str, table[column].cat.categories))
     return "\n".join(parts)
 
 
