@@ -488,6 +488,18 @@ def _csv_column(
     if kind in ("seconds", "count", "flag", "rating"):
         return _integers_text(values)
     text = pa.array(values, _TEXT, from_pandas=True)
+    if isinstance(text, pa.ChunkedArray):
+        text = text.combine_chunks()
+    # Text columns repeat their values (operators, departments, record types,
+    # a contact on each of its rows): each distinct value's cell is built
+    # once and repeated, which is never slower than building every cell.
+    encoded = pc.dictionary_encode(text)
+    cells = _text_cells(encoded.dictionary, kind, delimiter=delimiter)
+    return pc.fill_null(cells.take(encoded.indices), "")
+
+
+def _text_cells(text: pa.Array, kind: str, *, delimiter: str) -> pa.Array:
+    """Text values as CSV cells; missing values become empty cells."""
     if kind in ("id", "phone"):
         # ="007" keeps the zeros and the "+": no spreadsheet makes it a number.
         cells = _quoted(_join('="', pc.replace_substring(text, '"', '""'), '"'))
@@ -525,8 +537,8 @@ def _write_csv(
                         dayfirst=dayfirst)
             for c in COLUMNS
         ]  # fmt: skip
+        cells[-1] = _join(cells[-1], "\r\n")
         lines = pc.binary_join_element_wise(*cells, pa.scalar(delimiter, _TEXT))
-        lines = _join(lines, "\r\n")
         if isinstance(lines, pa.ChunkedArray):
             lines = lines.combine_chunks()
         # The text of all lines, end to end, is the array's data buffer.
