@@ -51,9 +51,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 __all__ = ["DataQuality", "Dataset"]
+
+#: The integer type of the derived ``*_code`` columns and ``messages.day``.
+CODE = np.int32
 
 CHAT_ATTRIBUTES = ["department", "channel", "campaign"]
 DERIVED_COLUMNS = {

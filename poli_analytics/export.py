@@ -224,19 +224,44 @@ def _template(tz: str) -> pd.DataFrame:
 
 
 def _interaction_rows(view: FilteredView) -> pd.DataFrame:
-    messages = view.messages
-    keys = ["ticket_id", "operator_id", "local_date"]
-    # ticket_id and operator_id are categoricals: only the pairs that occur.
-    counted = messages.groupby(keys, sort=False, observed=True).size()
-    counted = counted.rename("messages")
-    rows = counted.reset_index().rename(columns={"local_date": "interaction_date"})
-    chats = view.dataset.chats.set_index("ticket_id")
+    # Counted on integer codes, then the few distinct codes turned into IDs.
+    keys = ["ticket_code", "operator_code", "day"]
+    counted = view.messages.groupby(keys, sort=False).size().rename("messages")
+    codes = counted.reset_index()
+    data = view.dataset
+    day = codes["day"].to_numpy(dtype="int64").astype("datetime64[D]")
+    rows = pd.DataFrame(
+        {
+            "ticket_id": _by_code(codes["ticket_code"], data.chats, "ticket"),
+            "operator_id": _by_code(codes["operator_code"], data.operators, "operator"),
+            "interaction_date": pd.Series(day, dtype="datetime64[us]"),
+            "messages": codes["messages"],
+        }
+    )
+    chats = data.chats.set_index("ticket_id")
     rows["contact_id"] = lookup(rows["ticket_id"], chats["contact_id"])
     rows["new_customer"] = is_new_customer(
         view, rows["contact_id"], rows["operator_id"]
     ).astype("Int8")
     rows.insert(0, "record", "interaction")
     return rows
+
+
+def _by_code(codes: pd.Series, table: pd.DataFrame, name: str) -> pd.Series:
+    """``table[name + "_id"]`` of the rows whose ``name + "_code"`` is each code.
+
+    Every code of a view's message has its row in the view's (scoped)
+    tables; a code without one would be a bug, and fails loudly.
+    """
+    own = table[f"{name}_code"].to_numpy(dtype=np.int64)
+    wanted = codes.to_numpy(dtype=np.int64)
+    where = np.full(1 + max(own.max(initial=-1), wanted.max(initial=-1)), -1)
+    where[own] = np.arange(len(own))
+    found = where[wanted]
+    if (found < 0).any():
+        msg = f"message {name} codes without a {name} row in the scoped dataset"
+        raise AssertionError(msg)
+    return table[f"{name}_id"].iloc[found].reset_index(drop=True)
 
 
 def _add_opportunity_columns(

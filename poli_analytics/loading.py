@@ -27,16 +27,13 @@ import pyarrow.parquet as pq
 from . import _parsing
 from ._keys import category_codes
 from ._schema import DEFAULT_TZ, TABLES, Column, Table
-from .dataset import CHAT_ATTRIBUTES, DERIVED_COLUMNS, DataQuality, Dataset
+from .dataset import CHAT_ATTRIBUTES, CODE, DERIVED_COLUMNS, DataQuality, Dataset
 from .errors import DataContractError, MissingColumnError, SelectionError
 from .validation import Link, check_references, check_table
 
 __all__ = ["dataset_from_frames", "load_dataset", "read_table"]
 
 logger = logging.getLogger(__name__)
-
-#: The integer type of the derived ``*_code`` columns and ``messages.day``.
-CODE = np.int32
 
 #: Tables with at least this many rows parse their columns in parallel.
 _PARALLEL_ROWS = 100_000
