@@ -59,9 +59,9 @@ def load_dataset(
         calendar days are counted in it.
     progress : callable, optional
         ``progress(what, done, total)`` is called before each step (reading
-        each of the six tables, then checking the contract and linking the
-        tables, the longest step on a large dataset) and once with
-        ``done == total`` at the end. For progress bars; it must not raise.
+        and checking each of the six tables, messages the longest on a large
+        dataset, then linking the tables) and once with ``done == total`` at
+        the end. For progress bars; it must not raise.
 
     Returns
     -------
@@ -90,17 +90,28 @@ def load_dataset(
         raise DataContractError(msg, source=str(folder))
     step = progress or (lambda what, done, total: None)
     total = len(TABLES) + 1
-    raw: dict[str, pd.DataFrame] = {}
-    sources: dict[str, str] = {}
+    # Every file is found before any is read, so a missing table is
+    # reported at once; each is then read only when its turn to be parsed
+    # comes, so that one table at a time is held as read.
+    paths = {name: _table_file(folder, name) for name in TABLES}
     notes: list[str] = []
-    for done, name in enumerate(TABLES):
-        path = _table_file(folder, name)
-        step(f"reading {path.name}", done, total)
-        sources[name] = path.name
-        raw[name] = read_table(path, notes=notes)
-    logger.info("read %s", ", ".join(f"{len(raw[n])} {n}" for n in raw))
-    step("checking the data contract and linking the tables", total - 1, total)
-    dataset = _build(raw, sources, tz=tz, notes=notes)
+
+    def reader(done: int, name: str) -> Callable[[], pd.DataFrame]:
+        def read() -> pd.DataFrame:
+            step(f"reading and checking {paths[name].name}", done, total)
+            frame = read_table(paths[name], notes=notes)
+            logger.info("read %d rows from %s", len(frame), paths[name].name)
+            return frame
+
+        return read
+
+    readers = {name: reader(done, name) for done, name in enumerate(TABLES)}
+    sources = {name: path.name for name, path in paths.items()}
+
+    def linking() -> None:
+        step("linking the tables", total - 1, total)
+
+    dataset = _build(readers, sources, tz=tz, notes=notes, before_linking=linking)
     step("loaded", total, total)
     return dataset
 
@@ -123,8 +134,11 @@ def dataset_from_frames(
     if missing:
         msg = f"missing tables: {', '.join(missing)}; expected all of {list(TABLES)}"
         raise DataContractError(msg, source="<frames>")
-    raw = {name: tables[name].reset_index(drop=True) for name in TABLES}
-    return _build(raw, {name: name for name in TABLES}, tz=tz, notes=[])
+    readers = {
+        name: (lambda frame=tables[name]: frame.reset_index(drop=True))
+        for name in TABLES
+    }
+    return _build(readers, {name: name for name in TABLES}, tz=tz, notes=[])
 
 
 def read_table(path: str | Path, *, notes: list[str] | None = None) -> pd.DataFrame:
@@ -160,7 +174,11 @@ def _read_parquet(path: Path, notes: list[str] | None) -> pd.DataFrame:
     try:
         # Decimals stay Arrow decimals (not one Python Decimal per cell), so
         # amounts become centavos in pyarrow.
-        frame = pq.read_table(path).to_pandas(types_mapper=_arrow_decimals)
+        # Each column is freed from the Arrow table as soon as it is
+        # converted, so the file is not held twice.
+        frame = pq.read_table(path).to_pandas(
+            types_mapper=_arrow_decimals, split_blocks=True, self_destruct=True
+        )
     except (pa.ArrowInvalid, OSError) as exc:
         problem = str(exc).splitlines()[0]
         msg = f"{path.name}: not a readable Parquet file ({problem})"
@@ -246,19 +264,31 @@ def _check_tz(tz: str) -> None:
 
 
 def _build(
-    raw: dict[str, pd.DataFrame], sources: dict[str, str], *, tz: str, notes: list[str]
+    readers: dict[str, Callable[[], pd.DataFrame]],
+    sources: dict[str, str],
+    *,
+    tz: str,
+    notes: list[str],
+    before_linking: Callable[[], None] = lambda: None,
 ) -> Dataset:
+    """Read, parse and check each table in turn, then link them.
+
+    ``readers[name]()`` gives a table as read; it is called only when that
+    table is parsed and let go once parsed, so that at most one table is
+    held twice (as read and typed) at any moment.
+    """
     typed: dict[str, pd.DataFrame] = {}
     dropped: dict[str, int] = {}
     for name, spec in TABLES.items():
-        # Each raw table is let go once parsed, so that at most one table is
-        # held twice (raw and typed) at any moment.
-        frame = _parse_table(raw.pop(name), spec, source=sources[name], tz=tz)
+        frame = _parse_table(readers[name](), spec, source=sources[name], tz=tz)
         typed[name], dropped[name] = check_table(frame, name, source=sources[name])
+        del frame
+        _release_freed_memory()
         if dropped[name]:
             logger.info(
                 "%s: dropped %d exact duplicate rows", sources[name], dropped[name]
             )
+    before_linking()
     links = check_references(typed, sources)
     quality = DataQuality(duplicate_rows_dropped=dropped, notes=notes)
     return _derive(typed, links, tz=tz, quality=quality)
@@ -347,7 +377,8 @@ def _derive(
     # every count is a count of integers and no text is hashed per report.
     # References were looked up once, when checked (``links``). 32-bit: half
     # the memory of 64-bit codes, and no table comes near 2**31 rows.
-    links = {link: where.astype(CODE) for link, where in links.items()}
+    # Popped too, so that each 64-bit look-up is freed once it is narrowed.
+    links = {link: links.pop(link).astype(CODE) for link in list(links)}
     contacts["contact_code"] = np.arange(len(contacts), dtype=CODE)
     operators["operator_code"] = np.arange(len(operators), dtype=CODE)
     chats["ticket_code"] = np.arange(len(chats), dtype=CODE)
@@ -366,6 +397,7 @@ def _derive(
     messages["operator_id"] = pd.Categorical.from_codes(
         links["messages", "operator_id"], categories=pd.Index(operators["operator_id"])
     )
+    _release_freed_memory()
     messages["ticket_code"] = ticket
     messages["operator_code"] = links["messages", "operator_id"]
     contact = chats["contact_code"].to_numpy()[ticket]
@@ -416,6 +448,16 @@ def _derive(
         tz=tz,
         quality=quality,
     )
+
+
+def _release_freed_memory() -> None:
+    """Hand the memory of freed Arrow buffers (text as read, replaced
+    columns) back to the system, so the next step can use it.
+
+    pyarrow's allocator otherwise keeps freed blocks for reuse by pyarrow
+    alone, while numpy and pandas allocate elsewhere.
+    """
+    pa.default_memory_pool().release_unused()
 
 
 def first_operator_codes(messages: pd.DataFrame, contact_count: int) -> np.ndarray:

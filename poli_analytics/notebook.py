@@ -101,9 +101,9 @@ def read_dataset(
         folder, and the file's own ``Time Zone`` column for an export.
     on_step : callable, optional
         ``on_step(what, done, total)`` is called before each step: reading
-        each of the six tables, then checking the data contract (the longest
-        step on a large dataset), and once more with ``done == total`` at the
-        end. An export file is one step.
+        and checking each of the six tables (messages is the longest step on
+        a large dataset), then linking the tables, and once more with
+        ``done == total`` at the end. An export file is one step.
 
     Returns
     -------

@@ -435,13 +435,13 @@ def test_read_dataset_reports_each_step_and_loads_like_load_dataset(sample):
     loaded = read_dataset(sample_data_dir(), on_step=lambda *step: steps.append(step))
 
     assert steps == [
-        ("reading contacts.csv", 0, 7),
-        ("reading operators.csv", 1, 7),
-        ("reading chats.csv", 2, 7),
-        ("reading messages.csv", 3, 7),
-        ("reading opportunities.csv", 4, 7),
-        ("reading payments.csv", 5, 7),
-        ("checking the data contract and linking the tables", 6, 7),
+        ("reading and checking contacts.csv", 0, 7),
+        ("reading and checking operators.csv", 1, 7),
+        ("reading and checking chats.csv", 2, 7),
+        ("reading and checking messages.csv", 3, 7),
+        ("reading and checking opportunities.csv", 4, 7),
+        ("reading and checking payments.csv", 5, 7),
+        ("linking the tables", 6, 7),
         ("loaded", 7, 7),
     ]
     for table in ("contacts", "operators", "chats", "messages", "payments"):
