@@ -14,6 +14,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ._keys import positions
 from .errors import InvalidValueError
 
 TEXT = "str"
@@ -62,7 +63,13 @@ def parse_text(column: pd.Series) -> pd.Series:
     Numbers stored in a Parquet file are turned into their decimal text, so an
     ID column written as integers still loads (its lost leading zeros cannot be
     recovered, which is why the contract keeps IDs as text).
+
+    A categorical column (a Parquet column read as a dictionary, or a frame
+    given typed) stays categorical: its categories are parsed, once each,
+    and values that become the same text share one category.
     """
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        return _parse_categories(column)
     if pd.api.types.is_float_dtype(column.dtype):
         # A float column of whole numbers (IDs that went through a spreadsheet).
         # Infinities and floats beyond 2**53 stay text ("inf", "1e+19"),
@@ -81,6 +88,42 @@ def parse_text(column: pd.Series) -> pd.Series:
     text = nfc(text)
     empty = text.eq("")
     return text.mask(empty) if empty.any() else text
+
+
+def _parse_categories(column: pd.Series) -> pd.Series:
+    """:func:`parse_text` of a categorical, done on its categories."""
+    categories = pd.Series(column.cat.categories)
+    parsed = parse_text(categories)
+    if categories.dtype == parsed.dtype and _same_text(parsed, categories):
+        return column  # already clean text: nothing per row to redo
+    new_codes, distinct = pd.factorize(parsed)
+    return recoded(column, new_codes, pd.Index(distinct, dtype=TEXT))
+
+
+def recoded(
+    column: pd.Series, new_codes: np.ndarray, categories: pd.Index
+) -> pd.Series:
+    """A categorical whose category ``i`` becomes ``categories[new_codes[i]]``
+    (missing where ``new_codes[i]`` is -1); missing values stay missing."""
+    # One more slot for the code -1 of a missing value, so a single take
+    # maps every row.
+    table = np.append(np.asarray(new_codes, dtype=np.int64), -1)
+    codes = table[column.cat.codes.to_numpy()]
+    return pd.Series(
+        pd.Categorical.from_codes(codes, categories=categories, validate=False),
+        index=column.index,
+        name=column.name,
+    )
+
+
+def plain(column: pd.Series) -> pd.Series:
+    """A categorical column as its values (text stays text, missing missing)."""
+    if not isinstance(column.dtype, pd.CategoricalDtype):
+        return column
+    try:
+        return column.astype(column.cat.categories.dtype)
+    except (TypeError, ValueError):  # integer categories and a missing value
+        return column.astype(object)
 
 
 def _same_text(left: pd.Series, right: pd.Series) -> bool:
@@ -118,11 +161,13 @@ def parse_enum(
     order: one byte per row instead of the text.
     """
     text = parse_text(column)
-    codes = pc.index_in(
-        pa.array(text, type=pa.large_string(), from_pandas=True),
-        value_set=pa.array(choices, pa.large_string()),
-    )
-    codes = codes.fill_null(-1).to_numpy(zero_copy_only=False)
+    categories = pd.Index(choices, dtype=TEXT)
+    if isinstance(text.dtype, pd.CategoricalDtype):
+        # Each category is looked up once; rows only when one is unknown.
+        found = positions(pd.Series(text.cat.categories), categories)
+        if (found >= 0).all():
+            return recoded(text, found, categories)
+    codes = positions(text, categories)
     bad = text.notna() & pd.Series(codes < 0, index=text.index)
     if bad.any():
         raise _fail(
@@ -132,7 +177,6 @@ def parse_enum(
             problem="unknown value",
             expected="one of " + ", ".join(choices),
         )
-    categories = pd.Index(choices, dtype=TEXT)
     return pd.Series(
         pd.Categorical.from_codes(codes, categories=categories),
         index=text.index,
@@ -152,6 +196,7 @@ def parse_timestamp(column: pd.Series, *, tz: str, source: str) -> pd.Series:
     2019) is read as the first occurrence (daylight time); one that never
     happened because clocks went forward is moved forward by the gap.
     """
+    column = plain(column)
     if isinstance(column.dtype, pd.DatetimeTZDtype):
         return column.dt.tz_convert(tz).dt.as_unit(TIMESTAMP_UNIT)
     if pd.api.types.is_datetime64_dtype(column.dtype):
@@ -221,6 +266,7 @@ def parse_money(column: pd.Series, *, source: str) -> pd.Series:
     than two significant decimals, thousands separators and decimal commas are
     refused.
     """
+    column = plain(column)
     if pd.api.types.is_integer_dtype(column.dtype):
         # Compared before any cast: an unsigned 64-bit value may not fit Int64.
         _refuse_too_large(
@@ -342,8 +388,18 @@ def _refuse_negative(negative: pd.Series, *, source: str, column: pd.Series) -> 
 
 def parse_rating(column: pd.Series, *, source: str) -> pd.Series:
     """Service rating as a nullable small integer from 1 to 5."""
-    text = parse_text(column)
-    number = pd.to_numeric(text, errors="coerce")
+    column = plain(column)
+    if pd.api.types.is_numeric_dtype(column.dtype) and not pd.api.types.is_bool_dtype(
+        column.dtype
+    ):
+        # Parquet numbers: checked as numbers, not through their text.
+        text = column
+        number = pd.Series(
+            column.to_numpy(dtype=float, na_value=np.nan), index=column.index
+        )
+    else:
+        text = parse_text(column)
+        number = pd.to_numeric(text, errors="coerce")
     whole = number.notna() & (number == np.floor(number.fillna(0)))
     bad = text.notna() & ~(whole & number.between(1, 5))
     if bad.any():
@@ -359,10 +415,19 @@ def parse_rating(column: pd.Series, *, source: str) -> pd.Series:
 
 def parse_tags(column: pd.Series) -> pd.Series:
     """Tags as clean ``|``-separated text: no blanks around tags, no empty tags."""
-    text = parse_text(column)
+    text = parse_text(plain(column))
+    # Chats repeat a few tag lists: each distinct list is cleaned once.
+    values = pa.array(text, pa.large_string(), from_pandas=True)
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    encoded = pc.dictionary_encode(values)
+    distinct = pd.Series(encoded.dictionary, dtype=TEXT)
     clean = (
-        text.str.replace(r"\s*\|\s*", "|", regex=True)
+        distinct.str.replace(r"\s*\|\s*", "|", regex=True)
         .str.replace(r"\|{2,}", "|", regex=True)
         .str.strip("|")
     )
-    return clean.mask(clean.eq(""))
+    clean = pa.array(clean.mask(clean.eq("")), pa.large_string(), from_pandas=True)
+    return pd.Series(
+        clean.take(encoded.indices), index=text.index, name=text.name, dtype=TEXT
+    )

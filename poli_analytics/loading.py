@@ -170,13 +170,25 @@ def read_table(path: str | Path, *, notes: list[str] | None = None) -> pd.DataFr
     return table.to_pandas()
 
 
+#: Parquet text columns read as dictionaries, so pandas categoricals: a few
+#: distinct values over millions of rows, never held as text per row.
+_DICTIONARY_COLUMNS = {"messages": ("sender", "operator_id")}
+
+
 def _read_parquet(path: Path, notes: list[str] | None) -> pd.DataFrame:
     try:
+        schema = pq.read_schema(path)
+        as_dictionary = [
+            name
+            for name in _DICTIONARY_COLUMNS.get(path.stem, ())
+            if schema.get_field_index(name) >= 0
+            and schema.field(name).type in (pa.string(), pa.large_string())
+        ]
         # Decimals stay Arrow decimals (not one Python Decimal per cell), so
-        # amounts become centavos in pyarrow.
-        # Each column is freed from the Arrow table as soon as it is
-        # converted, so the file is not held twice.
-        frame = pq.read_table(path).to_pandas(
+        # amounts become centavos in pyarrow. Each column is freed from the
+        # Arrow table as soon as it is converted, so the file is not held
+        # twice.
+        frame = pq.read_table(path, read_dictionary=as_dictionary).to_pandas(
             types_mapper=_arrow_decimals, split_blocks=True, self_destruct=True
         )
     except (pa.ArrowInvalid, OSError) as exc:

@@ -15,9 +15,12 @@ from poli_analytics import (
     InvalidValueError,
     SelectionError,
     Viewer,
+    dataset_from_frames,
     load_dataset,
     operator_report,
+    report_to_dict,
 )
+from poli_analytics.loading import read_table
 
 
 def test_ids_and_phones_stay_text(tmp_path):
@@ -471,3 +474,137 @@ def test_repeated_message_keys_are_found_in_any_order(ids):
     data = make_dataset(chats=[chat("k-1", "c-1")], messages=exact)
     assert len(data.messages) == 3
     assert data.quality.duplicate_rows_dropped["messages"] == 1
+
+
+def _messy_tables() -> dict[str, pd.DataFrame]:
+    """Tables whose message operator IDs and senders have blanks around
+    them, as typed by hand."""
+    tables = make_tables(
+        chats=[chat("k-1", "c-1", operator_id="ana"), chat("k-2", "c-2")],
+        messages=[
+            op_message("m-1", "k-1", "ana", "2025-03-12T15:00:00Z"),
+            op_message("m-2", "k-1", "ana", "2025-03-12T15:05:00Z"),
+            {
+                "message_id": "m-3",
+                "ticket_id": "k-1",
+                "sent_at": "2025-03-12T15:06:00Z",
+                "sender": "contact",
+            },
+            op_message("m-4", "k-2", "bruno", "2025-03-13T15:00:00Z"),
+        ],
+    )
+    tables["messages"] = tables["messages"].assign(
+        sender=["operator", "operator ", " contact", "operator"],
+        operator_id=[" ana", "ana ", None, "bruno"],
+    )
+    return tables
+
+
+def test_parquet_messages_load_like_the_same_csv(tmp_path):
+    # A Parquet message table reads sender and operator_id as dictionaries
+    # (categoricals); the dataset and the report must be those of the CSV.
+    tables = _messy_tables()
+    write_tables(tmp_path / "csv", tables)
+    write_tables(tmp_path / "parquet", tables)
+    (tmp_path / "parquet" / "messages.csv").unlink()
+    pq.write_table(
+        pa.Table.from_pandas(tables["messages"], preserve_index=False),
+        tmp_path / "parquet" / "messages.parquet",
+    )
+
+    from_csv = load_dataset(tmp_path / "csv")
+    from_parquet = load_dataset(tmp_path / "parquet")
+
+    for column in ("sender", "operator_id"):
+        assert list(from_parquet.messages[column].astype(object)) == list(
+            from_csv.messages[column].astype(object)
+        )
+    writers = from_parquet.messages["operator_id"]
+    assert writers.isna().tolist() == [False, False, True, False]
+    assert writers.dropna().astype(object).tolist() == ["ana", "ana", "bruno"]
+    as_read = read_table(tmp_path / "parquet" / "messages.parquet")
+    assert isinstance(as_read["sender"].dtype, pd.CategoricalDtype)
+    assert isinstance(as_read["operator_id"].dtype, pd.CategoricalDtype)
+    assert report_to_dict(operator_report(from_parquet)) == report_to_dict(
+        operator_report(from_csv)
+    )
+
+
+def test_a_bad_sender_in_a_parquet_dictionary_column_names_its_row(tmp_path):
+    tables = _messy_tables()
+    tables["messages"].loc[2, "sender"] = "Contact"
+    write_tables(tmp_path, tables)
+    (tmp_path / "messages.csv").unlink()
+    pq.write_table(
+        pa.Table.from_pandas(tables["messages"], preserve_index=False),
+        tmp_path / "messages.parquet",
+    )
+    with pytest.raises(
+        InvalidValueError,
+        match=r"messages.parquet, column 'sender', row 3: unknown value "
+        r"\(found 'Contact'\)",
+    ) as refused:
+        load_dataset(tmp_path)
+    assert refused.value.rows == [3]
+
+
+def test_categorical_frames_load_like_text_frames():
+    # A caller's frames may hold categoricals, with blanks around values,
+    # two spellings of one value and categories no row uses.
+    tables = _messy_tables()
+    typed = dict(tables)
+    typed["messages"] = tables["messages"].assign(
+        sender=pd.Categorical(
+            tables["messages"]["sender"],
+            categories=[" contact", "operator", "operator ", "bot"],
+        ),
+        operator_id=pd.Categorical(
+            tables["messages"]["operator_id"],
+            categories=["ghost", " ana", "ana ", "bruno"],
+        ),
+    )
+    as_text = dataset_from_frames(tables)
+    as_categories = dataset_from_frames(typed)
+
+    assert list(as_categories.messages["sender"].astype(object)) == [
+        "operator", "operator", "contact", "operator"
+    ]  # fmt: skip
+    assert list(as_categories.messages["operator_id"].astype(object)) == list(
+        as_text.messages["operator_id"].astype(object)
+    )
+    assert report_to_dict(operator_report(as_categories)) == report_to_dict(
+        operator_report(as_text)
+    )
+
+
+@pytest.mark.parametrize(
+    ("ratings", "bad_row"),
+    [([5.0, None, 2.5], 3), ([1, 6, 3], 2), ([0.0, 4.0, None], 1)],
+)
+def test_numeric_parquet_ratings_are_checked_as_numbers(tmp_path, ratings, bad_row):
+    tables = make_tables(
+        chats=[chat("k-1", "c-1"), chat("k-2", "c-2"), chat("k-3", "c-3")]
+    )
+    write_tables(tmp_path, tables)
+    (tmp_path / "chats.csv").unlink()
+    chats = pa.Table.from_pandas(tables["chats"], preserve_index=False)
+    chats = chats.set_column(
+        chats.schema.get_field_index("rating"), "rating", pa.array(ratings)
+    )
+    pq.write_table(chats, tmp_path / "chats.parquet")
+    with pytest.raises(
+        InvalidValueError, match=rf"chats.parquet, column 'rating', row {bad_row}:"
+    ):
+        load_dataset(tmp_path)
+
+
+def test_whole_numeric_parquet_ratings_load(tmp_path):
+    tables = make_tables(chats=[chat("k-1", "c-1"), chat("k-2", "c-2")])
+    write_tables(tmp_path, tables)
+    (tmp_path / "chats.csv").unlink()
+    chats = pa.Table.from_pandas(tables["chats"], preserve_index=False)
+    chats = chats.set_column(
+        chats.schema.get_field_index("rating"), "rating", pa.array([5.0, None])
+    )
+    pq.write_table(chats, tmp_path / "chats.parquet")
+    assert load_dataset(tmp_path).chats["rating"].tolist() == [5, pd.NA]
