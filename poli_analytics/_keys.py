@@ -83,7 +83,16 @@ def distinct_text(*columns: pd.Series) -> pd.Series:
     millions of strings (concatenating a categorical with text gives Python
     objects).
     """
-    parts = [pd.Series(c.dropna().unique()).astype("str") for c in columns]
+    parts = [pd.Series(_present_values(c)).astype("str") for c in columns]
     if not parts:
         return pd.Series([], dtype="str")
     return pd.concat(parts, ignore_index=True).drop_duplicates(ignore_index=True)
+
+
+def _present_values(column: pd.Series) -> pd.Index | np.ndarray:
+    """The distinct present values of one column (in no particular order)."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        codes = column.cat.codes.to_numpy()
+        used = np.bincount(codes[codes >= 0], minlength=len(column.cat.categories))
+        return column.cat.categories[used > 0]
+    return column.dropna().unique()
