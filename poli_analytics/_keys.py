@@ -39,6 +39,12 @@ def positions(keys: pd.Series, universe: pd.Series | pd.Index) -> np.ndarray:
 
 def is_in(keys: pd.Series, universe: pd.Series | pd.Index | Iterable[str]) -> pd.Series:
     """Like ``keys.isin(universe)``: a boolean Series; missing keys are False."""
+    if isinstance(keys.dtype, pd.CategoricalDtype):
+        # One answer per category, then one take by the small integer codes
+        # (the last slot answers for code -1, a missing key).
+        known = positions(pd.Series(keys.cat.categories), _as_index(universe)) >= 0
+        answer = np.append(known, False)
+        return pd.Series(answer[keys.cat.codes.to_numpy()], index=keys.index)
     return pd.Series(positions(keys, _as_index(universe)) >= 0, index=keys.index)
 
 
@@ -96,3 +102,19 @@ def _present_values(column: pd.Series) -> pd.Index | np.ndarray:
         used = np.bincount(codes[codes >= 0], minlength=len(column.cat.categories))
         return column.cat.categories[used > 0]
     return column.dropna().unique()
+
+
+def recoded(
+    column: pd.Series, new_codes: np.ndarray, categories: pd.Index
+) -> pd.Series:
+    """A categorical whose category ``i`` becomes ``categories[new_codes[i]]``
+    (missing where ``new_codes[i]`` is -1); missing values stay missing."""
+    # One more slot for the code -1 of a missing value, so a single take
+    # maps every row.
+    table = np.append(np.asarray(new_codes, dtype=np.int64), -1)
+    codes = table[column.cat.codes.to_numpy()]
+    return pd.Series(
+        pd.Categorical.from_codes(codes, categories=categories, validate=False),
+        index=column.index,
+        name=column.name,
+    )

@@ -14,7 +14,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ._keys import positions
+from ._keys import positions, recoded
 from .errors import InvalidValueError
 
 TEXT = "str"
@@ -98,22 +98,6 @@ def _parse_categories(column: pd.Series) -> pd.Series:
         return column  # already clean text: nothing per row to redo
     new_codes, distinct = pd.factorize(parsed)
     return recoded(column, new_codes, pd.Index(distinct, dtype=TEXT))
-
-
-def recoded(
-    column: pd.Series, new_codes: np.ndarray, categories: pd.Index
-) -> pd.Series:
-    """A categorical whose category ``i`` becomes ``categories[new_codes[i]]``
-    (missing where ``new_codes[i]`` is -1); missing values stay missing."""
-    # One more slot for the code -1 of a missing value, so a single take
-    # maps every row.
-    table = np.append(np.asarray(new_codes, dtype=np.int64), -1)
-    codes = table[column.cat.codes.to_numpy()]
-    return pd.Series(
-        pd.Categorical.from_codes(codes, categories=categories, validate=False),
-        index=column.index,
-        name=column.name,
-    )
 
 
 def plain(column: pd.Series) -> pd.Series:

@@ -19,9 +19,10 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Literal
 
+import numpy as np
 import pandas as pd
 
-from ._keys import distinct_text, is_in
+from ._keys import distinct_text, is_in, recoded
 from ._schema import TABLES, Table
 from .dataset import Dataset
 from .errors import SelectionError
@@ -245,9 +246,15 @@ def _forget_unseen_values(table: pd.DataFrame, contract: Table) -> pd.DataFrame:
     contract, not from the data.
     """
     enums = {c.name for c in contract.columns if c.kind == "enum"}
-    columns = {
-        column: table[column].cat.remove_unused_categories()
-        for column in table.select_dtypes("category")
-        if column not in enums
-    }
+    columns = {}
+    for name in table.select_dtypes("category"):
+        if name in enums:
+            continue
+        column = table[name]
+        categories = column.cat.categories
+        codes = column.cat.codes.to_numpy()
+        used = np.bincount(codes[codes >= 0], minlength=len(categories)) > 0
+        if not used.all():
+            new_codes = np.where(used, np.cumsum(used) - 1, -1)
+            columns[name] = recoded(column, new_codes, categories[used])
     return table.assign(**columns) if columns else table
