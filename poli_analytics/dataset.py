@@ -35,12 +35,12 @@ dataset the non-enum categoricals know only the values the viewer may see.
     First response and closing minus assignment (or opening), in seconds;
     missing when an end is missing.
 ``*_code`` (``contact_code``, ``operator_code``, ``ticket_code``,
-``opportunity_code``, ``first_operator_code``) and ``messages.day``
+``opportunity_code``, ``first_operator_code``)
     Integer stand-ins for the text IDs (the row position of the ID in its own
-    table; -1 for none) and for the local date (days since 1970-01-01), so
-    that reports count integers instead of hashing text. 32-bit integers.
-    They identify rows of the loaded dataset only and are not meant to be
-    saved.
+    table; -1 for none), so that reports count integers instead of hashing
+    text. 32-bit integers. They identify rows of the loaded dataset only and
+    are not meant to be saved. (A filtered view adds ``day``, the local date
+    as days since 1970-01-01, for the messages it keeps.)
 
 Money columns are renamed ``amount_cents`` and hold exact integer centavos.
 """
@@ -56,7 +56,7 @@ import pandas as pd
 
 __all__ = ["DataQuality", "Dataset"]
 
-#: The integer type of the derived ``*_code`` columns and ``messages.day``.
+#: The integer type of the derived ``*_code`` columns and of a view's ``day``.
 CODE = np.int32
 
 CHAT_ATTRIBUTES = ["department", "channel", "campaign"]
@@ -65,7 +65,7 @@ DERIVED_COLUMNS = {
     "operators": ["operator_code"],
     "chats": ["ticket_code", "contact_code", "response_s", "service_s"],
     "messages": [
-        "contact_id", *CHAT_ATTRIBUTES, "local_date", "day",
+        "contact_id", *CHAT_ATTRIBUTES, "local_date",
         "ticket_code", "contact_code", "operator_code",
     ],
     "opportunities": [*CHAT_ATTRIBUTES, "operator_code", "opportunity_code"],

@@ -286,8 +286,11 @@ def _operator_messages(
     order = rows[np.argsort(instants, kind="stable")]
     # Integers only (about a fifth of the memory of the messages' columns
     # with their text): this copy is kept for as long as the dataset.
-    written = messages[VIEW_MESSAGE_COLUMNS[1:]].take(order)
+    kept = ["sent_at", "ticket_code", "operator_code", "contact_code"]
+    written = messages[kept].take(order)
+    local_date = messages["local_date"].to_numpy()[order].astype("datetime64[D]")
     written.insert(0, "row", order.astype(CODE))
+    written.insert(2, "day", local_date.astype(CODE))
     return written, pd.DatetimeIndex(written["sent_at"])
 
 

@@ -426,7 +426,6 @@ def _derive(
             per_chat[ticket], categories=categories
         )
     messages["local_date"] = messages["sent_at"].dt.tz_localize(None).dt.normalize()
-    messages["day"] = messages["local_date"].to_numpy("datetime64[D]").astype(CODE)
 
     chat_of_opportunity = links["opportunities", "ticket_id"]
     for column in CHAT_ATTRIBUTES:
