@@ -212,7 +212,7 @@ def _message_sets(messages: pd.DataFrame) -> _MessageSets:
     """
 
     def codes(column: str) -> np.ndarray:
-        return messages[column].to_numpy(dtype=np.int64)
+        return messages[column].to_numpy()  # 32-bit: _distinct widens once
 
     operator = codes("operator_code")
     visits = _distinct(operator, codes("contact_code"), codes("day"))
@@ -309,9 +309,12 @@ def _distinct(group: np.ndarray, *keys: np.ndarray) -> pd.DataFrame:
         frame = pd.DataFrame({f"k{i}": c for i, c in enumerate(columns)})
         unique = frame.drop_duplicates(ignore_index=True).to_numpy().T
     else:
-        packed = np.zeros(len(group), dtype=np.int64)
-        for column, low, span in zip(columns, lows, spans, strict=True):
-            packed = packed * span + (column - low)
+        # In place, one 64-bit array in all: the columns may be 32-bit.
+        packed = np.subtract(columns[0], lows[0], dtype=np.int64)
+        for column, low, span in zip(columns[1:], lows[1:], spans[1:], strict=True):
+            packed *= span
+            packed += column
+            packed -= low
         packed = pd.unique(packed)
         unique = []
         for low, span in zip(reversed(lows), reversed(spans), strict=True):
