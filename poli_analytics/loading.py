@@ -403,11 +403,9 @@ def _derive(
     # which frees their text before the codes are added (the sender already
     # is one, as every enum column).
     ticket = links["messages", "ticket_id"]
-    messages["ticket_id"] = pd.Categorical.from_codes(
-        ticket, categories=pd.Index(chats["ticket_id"])
-    )
-    messages["operator_id"] = pd.Categorical.from_codes(
-        links["messages", "operator_id"], categories=pd.Index(operators["operator_id"])
+    messages["ticket_id"] = _categorical(ticket, pd.Index(chats["ticket_id"]))
+    messages["operator_id"] = _categorical(
+        links["messages", "operator_id"], pd.Index(operators["operator_id"])
     )
     _release_freed_memory()
     messages["ticket_code"] = ticket
@@ -417,15 +415,14 @@ def _derive(
     # The chat's text copied to each message as categories (one small integer
     # per message pointing into one copy of each text), not text per message:
     # on ten million messages that is about 50 MB instead of 570 MB.
-    messages["contact_id"] = pd.Categorical.from_codes(
-        contact, categories=pd.Index(contacts["contact_id"])
-    )
+    messages["contact_id"] = _categorical(contact, pd.Index(contacts["contact_id"]))
     for column in CHAT_ATTRIBUTES:
         per_chat, categories = category_codes(chats[column])
-        messages[column] = pd.Categorical.from_codes(
-            per_chat[ticket], categories=categories
-        )
-    messages["local_date"] = messages["sent_at"].dt.tz_localize(None).dt.normalize()
+        # Narrowed per chat, before it is spread to every message.
+        per_chat = per_chat.astype(_code_type(len(categories)))
+        messages[column] = _categorical(per_chat[ticket], categories)
+    wall_clock = messages["sent_at"].dt.tz_localize(None).to_numpy()
+    messages["local_date"] = wall_clock.astype("datetime64[D]").astype(wall_clock.dtype)
 
     chat_of_opportunity = links["opportunities", "ticket_id"]
     for column in CHAT_ATTRIBUTES:
@@ -459,6 +456,21 @@ def _derive(
         tz=tz,
         quality=quality,
     )
+
+
+def _code_type(categories: int) -> type[np.signedinteger]:
+    """The integer type pandas keeps the codes of ``categories`` categories in."""
+    for kind in (np.int8, np.int16, np.int32):
+        if categories < np.iinfo(kind).max:
+            return kind
+    return np.int64
+
+
+def _categorical(codes: np.ndarray, categories: pd.Index) -> pd.Categorical:
+    """A categorical from codes that are valid by construction (row positions
+    from the reference look-ups, -1 for none): not checked again."""
+    codes = codes.astype(_code_type(len(categories)), copy=False)
+    return pd.Categorical.from_codes(codes, categories=categories, validate=False)
 
 
 def _release_freed_memory() -> None:
