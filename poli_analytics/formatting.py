@@ -127,8 +127,10 @@ def _public_frame(report: OperatorReport) -> pd.DataFrame:
 def report_to_csv(report: OperatorReport) -> str:
     """The report as CSV text: one row per operator and a final TOTAL row.
 
-    Comma-separated, dot decimals, money as decimal text; meant for other
-    programs (the spreadsheet export is a separate, detailed file). Still, an
+    Comma-separated, dot decimals, money as decimal text, lines ending in
+    CRLF (RFC 4180, which also makes a line break or carriage return inside
+    a name a quoted value); meant for other programs (the spreadsheet export
+    is a separate, detailed file). Still, an
     operator ID or name that a spreadsheet would run as a formula (leading
     ``=``, ``+``, ``-``, ``@``, tab, carriage return) gets an apostrophe in
     front, as in the export; IDs are written as they are (``007``), so a
@@ -140,7 +142,7 @@ def report_to_csv(report: OperatorReport) -> str:
             _neutralised(frame[column]).to_pandas(), index=frame.index
         )
     buffer = io.StringIO()
-    frame.to_csv(buffer, index=False, lineterminator="\n")
+    frame.to_csv(buffer, index=False, lineterminator="\r\n")
     return buffer.getvalue()
 
 

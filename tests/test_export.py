@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 from functools import partial
 
@@ -358,16 +359,24 @@ def test_report_csv_and_table_defuse_hostile_operator_names():
         operators=[
             {"operator_id": "@op", "name": '=HYPERLINK("http://x")'},
             {"operator_id": "007", "name": "Ana\x1b[31m\nRed"},
+            {"operator_id": "cr", "name": "Car\rriage"},
         ],
         contacts=[{"contact_id": "c-1", "created_at": "2025-03-01T12:00:00Z"}],
         chats=[chat("k-1", "c-1")],
         messages=[
             op_message("m-1", "k-1", "@op", "2025-03-12T12:00:00Z"),
             op_message("m-2", "k-1", "007", "2025-03-12T13:00:00Z"),
+            op_message("m-3", "k-1", "cr", "2025-03-12T14:00:00Z"),
         ],
     )
     report = operator_report(data)
     text = report_to_csv(report)
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    assert [row[:2] for row in rows[1:-1]] == [
+        ["'@op", '\'=HYPERLINK("http://x")'],
+        ["007", "Ana\x1b[31m\nRed"],
+        ["cr", "Car\rriage"],
+    ]  # one row per operator, each name whole
     assert '\n007,"Ana\x1b[31m\nRed",' in text  # programs get the name intact
     assert '\n\'@op,"\'=HYPERLINK(""http://x"")",1,' in text
     table = report_to_table(report)
