@@ -170,6 +170,10 @@ def read_table(path: str | Path, *, notes: list[str] | None = None) -> pd.DataFr
     return table.to_pandas()
 
 
+#: The text columns that may stay categorical while loading (the loader
+#: turns them into categoricals over their tables anyway).
+_CATEGORICAL_TEXT = {("messages", "ticket_id"), ("messages", "operator_id")}
+
 #: Parquet text columns read as dictionaries, so pandas categoricals: a few
 #: distinct values over millions of rows, never held as text per row.
 _DICTIONARY_COLUMNS = {"messages": ("sender", "operator_id")}
@@ -350,7 +354,13 @@ def _parse_table(
             return _parsing.parse_rating(values, source=source)
         if column.kind == "tags":
             return _parsing.parse_tags(values)
-        return _parsing.parse_text(values)
+        text = _parsing.parse_text(values)
+        if (spec.name, column.name) in _CATEGORICAL_TEXT:
+            return text
+        # Anything else given as categories (a dictionary-encoded Parquet
+        # column, a caller's categorical) is plain text once loaded, as the
+        # data contract says: categories of two columns never need to agree.
+        return _parsing.plain(text)
 
     # Columns parse independently, and the pyarrow kernels doing the work
     # release the GIL, so large tables parse a column per core. Results are

@@ -6,6 +6,7 @@ import decimal
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 
@@ -16,10 +17,13 @@ from poli_analytics import (
     SelectionError,
     Viewer,
     dataset_from_frames,
+    export_frame,
     load_dataset,
     operator_report,
     report_to_dict,
+    sample_data_dir,
 )
+from poli_analytics._schema import TABLES
 from poli_analytics.loading import read_table
 
 
@@ -608,3 +612,55 @@ def test_whole_numeric_parquet_ratings_load(tmp_path):
     )
     pq.write_table(chats, tmp_path / "chats.parquet")
     assert load_dataset(tmp_path).chats["rating"].tolist() == [5, pd.NA]
+
+
+def test_dictionary_encoded_parquet_loads_like_the_csvs(tmp_path):
+    # Every text column of every table dictionary-encoded, as some writers
+    # do: the columns' categories differ from table to table, and nothing
+    # downstream may depend on them (references, scoping, the export).
+    for table in TABLES:
+        frame = pd.read_csv(
+            sample_data_dir() / f"{table}.csv", dtype=str, keep_default_na=False
+        ).replace("", None)
+        arrow = pa.Table.from_pandas(frame, preserve_index=False)
+        encoded = pa.table(
+            {name: pc.dictionary_encode(arrow[name]) for name in arrow.column_names}
+        )
+        pq.write_table(encoded, tmp_path / f"{table}.parquet")
+
+    loaded = load_dataset(tmp_path)
+    sample = load_dataset(sample_data_dir())
+
+    for viewer in (Viewer.manager(), Viewer.supervisor("Vendas")):
+        assert report_to_dict(operator_report(loaded, viewer=viewer)) == (
+            report_to_dict(operator_report(sample, viewer=viewer))
+        )
+        pd.testing.assert_frame_equal(
+            export_frame(loaded, viewer=viewer), export_frame(sample, viewer=viewer)
+        )
+    assert loaded.chats["department"].dtype == sample.chats["department"].dtype
+
+
+def test_categorical_frames_in_any_table_load_like_text_frames(small_tables):
+    typed = {name: frame.copy() for name, frame in small_tables.items()}
+    for table, column in [
+        ("chats", "contact_id"),
+        ("chats", "department"),
+        ("opportunities", "contact_id"),
+        ("operators", "operator_id"),
+        ("messages", "message_id"),
+    ]:
+        typed[table][column] = pd.Categorical(typed[table][column])
+    as_text = dataset_from_frames(small_tables)
+    as_categories = dataset_from_frames(typed)
+
+    for table, column in [("chats", "department"), ("operators", "operator_id")]:
+        assert getattr(as_categories, table)[column].dtype == "str"
+    for viewer in (Viewer.manager(), Viewer.supervisor("Vendas")):
+        assert report_to_dict(operator_report(as_categories, viewer=viewer)) == (
+            report_to_dict(operator_report(as_text, viewer=viewer))
+        )
+        pd.testing.assert_frame_equal(
+            export_frame(as_categories, viewer=viewer),
+            export_frame(as_text, viewer=viewer),
+        )
