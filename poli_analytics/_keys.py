@@ -98,10 +98,30 @@ def distinct_text(*columns: pd.Series) -> pd.Series:
 def _present_values(column: pd.Series) -> pd.Index | np.ndarray:
     """The distinct present values of one column (in no particular order)."""
     if isinstance(column.dtype, pd.CategoricalDtype):
-        codes = column.cat.codes.to_numpy()
-        used = np.bincount(codes[codes >= 0], minlength=len(column.cat.categories))
-        return column.cat.categories[used > 0]
+        return column.cat.categories[used_categories(column)]
     return column.dropna().unique()
+
+
+def used_categories(column: pd.Series) -> np.ndarray:
+    """Which categories of a categorical at least one row holds (a mask),
+    counted from the integer codes rather than by hashing values."""
+    codes = column.cat.codes.to_numpy()
+    return np.bincount(codes[codes >= 0], minlength=len(column.cat.categories)) > 0
+
+
+def code_type(categories: int) -> type[np.signedinteger]:
+    """The integer type pandas keeps the codes of ``categories`` categories in."""
+    for kind in (np.int8, np.int16, np.int32):
+        if categories < np.iinfo(kind).max:
+            return kind
+    return np.int64
+
+
+def categorical_from_codes(codes: np.ndarray, categories: pd.Index) -> pd.Categorical:
+    """A categorical from codes that are valid by construction (positions in
+    ``categories``, -1 for missing): narrowed once, not checked again."""
+    codes = codes.astype(code_type(len(categories)), copy=False)
+    return pd.Categorical.from_codes(codes, categories=categories, validate=False)
 
 
 def recoded(
@@ -111,10 +131,10 @@ def recoded(
     (missing where ``new_codes[i]`` is -1); missing values stay missing."""
     # One more slot for the code -1 of a missing value, so a single take
     # maps every row.
-    table = np.append(np.asarray(new_codes, dtype=np.int64), -1)
+    table = np.append(new_codes, -1).astype(code_type(len(categories)))
     codes = table[column.cat.codes.to_numpy()]
     return pd.Series(
-        pd.Categorical.from_codes(codes, categories=categories, validate=False),
+        categorical_from_codes(codes, categories),
         index=column.index,
         name=column.name,
     )

@@ -286,11 +286,12 @@ def _operator_messages(
     order = rows[np.argsort(instants, kind="stable")]
     # Integers only (about a fifth of the memory of the messages' columns
     # with their text): this copy is kept for as long as the dataset.
-    kept = ["sent_at", "ticket_code", "operator_code", "contact_code"]
+    derived_here = ("row", "day")
+    kept = [c for c in VIEW_MESSAGE_COLUMNS if c not in derived_here]
     written = messages[kept].take(order)
     local_date = messages["local_date"].to_numpy()[order].astype("datetime64[D]")
-    written.insert(0, "row", order.astype(CODE))
-    written.insert(2, "day", local_date.astype(CODE))
+    written = written.assign(row=order.astype(CODE), day=local_date.astype(CODE))
+    written = written[VIEW_MESSAGE_COLUMNS]
     return written, pd.DatetimeIndex(written["sent_at"])
 
 

@@ -25,7 +25,7 @@ import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
 from . import _parsing
-from ._keys import category_codes
+from ._keys import categorical_from_codes, category_codes, code_type
 from ._schema import DEFAULT_TZ, TABLES, Column, Table
 from .dataset import CHAT_ATTRIBUTES, CODE, DERIVED_COLUMNS, DataQuality, Dataset
 from .errors import DataContractError, MissingColumnError, SelectionError
@@ -413,8 +413,8 @@ def _derive(
     # which frees their text before the codes are added (the sender already
     # is one, as every enum column).
     ticket = links["messages", "ticket_id"]
-    messages["ticket_id"] = _categorical(ticket, pd.Index(chats["ticket_id"]))
-    messages["operator_id"] = _categorical(
+    messages["ticket_id"] = categorical_from_codes(ticket, pd.Index(chats["ticket_id"]))
+    messages["operator_id"] = categorical_from_codes(
         links["messages", "operator_id"], pd.Index(operators["operator_id"])
     )
     _release_freed_memory()
@@ -425,12 +425,14 @@ def _derive(
     # The chat's text copied to each message as categories (one small integer
     # per message pointing into one copy of each text), not text per message:
     # on ten million messages that is about 50 MB instead of 570 MB.
-    messages["contact_id"] = _categorical(contact, pd.Index(contacts["contact_id"]))
+    messages["contact_id"] = categorical_from_codes(
+        contact, pd.Index(contacts["contact_id"])
+    )
     for column in CHAT_ATTRIBUTES:
         per_chat, categories = category_codes(chats[column])
         # Narrowed per chat, before it is spread to every message.
-        per_chat = per_chat.astype(_code_type(len(categories)))
-        messages[column] = _categorical(per_chat[ticket], categories)
+        per_chat = per_chat.astype(code_type(len(categories)))
+        messages[column] = categorical_from_codes(per_chat[ticket], categories)
     wall_clock = messages["sent_at"].dt.tz_localize(None).to_numpy()
     messages["local_date"] = wall_clock.astype("datetime64[D]").astype(wall_clock.dtype)
 
@@ -466,21 +468,6 @@ def _derive(
         tz=tz,
         quality=quality,
     )
-
-
-def _code_type(categories: int) -> type[np.signedinteger]:
-    """The integer type pandas keeps the codes of ``categories`` categories in."""
-    for kind in (np.int8, np.int16, np.int32):
-        if categories < np.iinfo(kind).max:
-            return kind
-    return np.int64
-
-
-def _categorical(codes: np.ndarray, categories: pd.Index) -> pd.Categorical:
-    """A categorical from codes that are valid by construction (row positions
-    from the reference look-ups, -1 for none): not checked again."""
-    codes = codes.astype(_code_type(len(categories)), copy=False)
-    return pd.Categorical.from_codes(codes, categories=categories, validate=False)
 
 
 def _release_freed_memory() -> None:

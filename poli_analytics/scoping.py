@@ -22,7 +22,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from ._keys import distinct_text, is_in, recoded
+from ._keys import distinct_text, is_in, recoded, used_categories
 from ._schema import TABLES, Table
 from .dataset import Dataset
 from .errors import SelectionError
@@ -251,10 +251,8 @@ def _forget_unseen_values(table: pd.DataFrame, contract: Table) -> pd.DataFrame:
         if name in enums:
             continue
         column = table[name]
-        categories = column.cat.categories
-        codes = column.cat.codes.to_numpy()
-        used = np.bincount(codes[codes >= 0], minlength=len(categories)) > 0
+        used = used_categories(column)
         if not used.all():
             new_codes = np.where(used, np.cumsum(used) - 1, -1)
-            columns[name] = recoded(column, new_codes, categories[used])
+            columns[name] = recoded(column, new_codes, column.cat.categories[used])
     return table.assign(**columns) if columns else table
