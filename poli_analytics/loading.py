@@ -397,10 +397,10 @@ def _derive(
 
     # Integer codes: the row position of each ID in its own table, so that
     # every count is a count of integers and no text is hashed per report.
-    # References were looked up once, when checked (``links``). 32-bit: half
-    # the memory of 64-bit codes, and no table comes near 2**31 rows.
-    # Popped too, so that each 64-bit look-up is freed once it is narrowed.
-    links = {link: links.pop(link).astype(CODE) for link in list(links)}
+    # References were looked up once, when checked (``links``, already
+    # 32-bit: half the memory of 64-bit codes, and no table comes near 2**31
+    # rows).
+    links = {link: links.pop(link).astype(CODE, copy=False) for link in list(links)}
     contacts["contact_code"] = np.arange(len(contacts), dtype=CODE)
     operators["operator_code"] = np.arange(len(operators), dtype=CODE)
     chats["ticket_code"] = np.arange(len(chats), dtype=CODE)
