@@ -11,7 +11,9 @@ that every later step is a plain filter and group-by:
     when no operator ever wrote to the contact. Scoping blanks it when that
     operator is outside the viewer's scope.
 ``messages.contact_id``, ``department``, ``channel``, ``campaign``
-    Copied from the message's chat.
+    Copied from the message's chat. No column holds a message's local
+    calendar day: ``sent_at`` is expressed in the account zone, so it is
+    ``messages["sent_at"].dt.tz_localize(None).dt.normalize()``.
 
 Categorical columns: the messages' ``ticket_id``, ``operator_id``,
 ``contact_id``, ``department``, ``channel`` and ``campaign``, and every enum
@@ -23,8 +25,6 @@ for anything else (ordering, ``<``, ``max``, adding text, ``fillna`` or
 assigning a value that is not yet a category) take ``.astype(str)`` first.
 Their categories are in order of first appearance, not sorted. In a scoped
 dataset the non-enum categoricals know only the values the viewer may see.
-``messages.local_date``
-    The local calendar day of ``sent_at`` in the account time zone.
 ``opportunities.department``, ``channel``, ``campaign``
     Copied from the opportunity's chat; empty for an opportunity without one.
 ``payments.operator_id``, ``ticket_id``, ``department``, ``channel``, ``campaign``
@@ -65,7 +65,7 @@ DERIVED_COLUMNS = {
     "operators": ["operator_code"],
     "chats": ["ticket_code", "contact_code", "response_s", "service_s"],
     "messages": [
-        "contact_id", *CHAT_ATTRIBUTES, "local_date",
+        "contact_id", *CHAT_ATTRIBUTES,
         "ticket_code", "contact_code", "operator_code",
     ],
     "opportunities": [*CHAT_ATTRIBUTES, "operator_code", "opportunity_code"],

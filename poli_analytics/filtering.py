@@ -270,6 +270,21 @@ def _passes(
     return keep
 
 
+_MICROSECONDS_PER_DAY = 86_400_000_000
+
+
+def _local_days(stamps: pd.Series) -> np.ndarray:
+    """The local calendar day of each time-zone-aware instant, in the
+    instants' own zone, as whole days since 1970-01-01 (``CODE`` integers).
+
+    The wall-clock time in integer microseconds, floored to its day: several
+    times faster than numpy's calendar-aware ``datetime64[D]`` conversion,
+    and right before 1970 too. ``stamps`` must have no missing values.
+    """
+    wall_clock = stamps.dt.tz_localize(None).dt.as_unit("us").to_numpy()
+    return (wall_clock.view(np.int64) // _MICROSECONDS_PER_DAY).astype(CODE)
+
+
 def _operator_messages(
     messages: pd.DataFrame,
 ) -> tuple[pd.DataFrame, pd.DatetimeIndex]:
@@ -281,16 +296,23 @@ def _operator_messages(
     keep = messages["sender"].eq("operator") & messages["sent_at"].notna()
     rows = np.flatnonzero(keep.to_numpy(dtype=bool))
     instants = messages["sent_at"].to_numpy(dtype="datetime64[us]")[rows]
-    # One stable sort of the instants and one take of the kept columns,
-    # instead of copying the rows once to select and again to sort.
-    order = rows[np.argsort(instants, kind="stable")]
+    # Exports are usually written in time order: one pass of comparisons
+    # then spares the sort. Otherwise one stable sort of the instants; either
+    # way one take of the kept columns, instead of copying the rows once to
+    # select and again to sort.
+    if (instants[1:] >= instants[:-1]).all():
+        order = rows
+    else:
+        order = rows[np.argsort(instants, kind="stable")]
     # Integers only (about a fifth of the memory of the messages' columns
     # with their text): this copy is kept for as long as the dataset.
     derived_here = ("row", "day")
     kept = [c for c in VIEW_MESSAGE_COLUMNS if c not in derived_here]
-    written = messages[kept].take(order)
-    local_date = messages["local_date"].to_numpy()[order].astype("datetime64[D]")
-    written = written.assign(row=order.astype(CODE), day=local_date.astype(CODE))
+    # Positions, not the messages' labels, index it: ``row`` holds those in
+    # half the memory.
+    written = messages[kept].take(order).reset_index(drop=True)
+    day = _local_days(written["sent_at"])
+    written = written.assign(row=order.astype(CODE), day=day)
     written = written[VIEW_MESSAGE_COLUMNS]
     return written, pd.DatetimeIndex(written["sent_at"])
 

@@ -433,8 +433,6 @@ def _derive(
         # Narrowed per chat, before it is spread to every message.
         per_chat = per_chat.astype(code_type(len(categories)))
         messages[column] = categorical_from_codes(per_chat[ticket], categories)
-    wall_clock = messages["sent_at"].dt.tz_localize(None).to_numpy()
-    messages["local_date"] = wall_clock.astype("datetime64[D]").astype(wall_clock.dtype)
 
     chat_of_opportunity = links["opportunities", "ticket_id"]
     for column in CHAT_ATTRIBUTES:

@@ -9,6 +9,7 @@ import pytest
 
 from conftest import chat, make_dataset, op_message
 from poli_analytics import Selection, SelectionError, operator_report
+from poli_analytics.filtering import filter_dataset
 
 
 @pytest.fixture
@@ -141,3 +142,37 @@ def test_malformed_selections_are_refused(kwargs, match):
 def test_filter_values_are_trimmed_and_in_one_unicode_form():
     chosen = Selection(departments=[" Po\u0301s-venda ", "P\u00f3s-venda"])
     assert chosen.departments == ("P\u00f3s-venda",)
+
+
+@pytest.mark.parametrize("given_in_time_order", [True, False])
+def test_view_holds_operator_messages_in_time_order_with_local_days(
+    given_in_time_order,
+):
+    # Local days in America/Sao_Paulo, as days since 1970-01-01, by hand:
+    # 1970-01-01T02:30Z is 23:30 on 1969-12-31 (-1); 2018-11-04T02:59Z is
+    # 23:59 on 2018-11-03 (17838), the minute before clocks jumped from 00:00
+    # to 01:00; 2018-11-04T03:30Z is 01:30 on 2018-11-04 (17839);
+    # 2025-03-12T02:00Z is 23:00 on 2025-03-11 (20158).
+    timed = [
+        op_message("m-old", "k-1", "ana", "1970-01-01T02:30:00Z"),
+        op_message("m-eve", "k-1", "ana", "2018-11-04T02:59:00Z"),
+        op_message("m-dst", "k-1", "bia", "2018-11-04T03:30:00Z"),
+        op_message("m-new", "k-1", "ana", "2025-03-12T02:00:00Z"),
+    ]
+    contact_message = {
+        "message_id": "m-contact",
+        "ticket_id": "k-1",
+        "sent_at": "2000-01-01T12:00:00Z",
+        "sender": "contact",
+    }
+    given = [*timed, contact_message] if given_in_time_order else [
+        timed[3], contact_message, timed[2], timed[0], timed[1]
+    ]  # fmt: skip
+    dataset = make_dataset(chats=[chat("k-1", "c-1")], messages=given)
+
+    view = filter_dataset(dataset, Selection())
+
+    ids = dataset.messages["message_id"].iloc[view.messages["row"]].tolist()
+    assert ids == ["m-old", "m-eve", "m-dst", "m-new"]
+    assert view.messages["day"].tolist() == [-1, 17838, 17839, 20158]
+    assert view.messages.index.tolist() == [0, 1, 2, 3]
