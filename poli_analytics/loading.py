@@ -91,27 +91,21 @@ def load_dataset(
     step = progress or (lambda what, done, total: None)
     total = len(TABLES) + 1
     # Every file is found before any is read, so a missing table is
-    # reported at once; each is then read only when its turn to be parsed
-    # comes, so that one table at a time is held as read.
+    # reported at once; each is then read while the one before it is parsed.
     paths = {name: _table_file(folder, name) for name in TABLES}
     notes: list[str] = []
 
-    def reader(done: int, name: str) -> Callable[[], pd.DataFrame]:
+    def reader(name: str) -> Callable[[], pd.DataFrame]:
         def read() -> pd.DataFrame:
-            step(f"reading and checking {paths[name].name}", done, total)
             frame = read_table(paths[name], notes=notes)
             logger.info("read %d rows from %s", len(frame), paths[name].name)
             return frame
 
         return read
 
-    readers = {name: reader(done, name) for done, name in enumerate(TABLES)}
+    readers = {name: reader(name) for name in TABLES}
     sources = {name: path.name for name, path in paths.items()}
-
-    def linking() -> None:
-        step("linking the tables", total - 1, total)
-
-    dataset = _build(readers, sources, tz=tz, notes=notes, before_linking=linking)
+    dataset = _build(readers, sources, tz=tz, notes=notes, progress=step)
     step("loaded", total, total)
     return dataset
 
@@ -285,26 +279,40 @@ def _build(
     *,
     tz: str,
     notes: list[str],
-    before_linking: Callable[[], None] = lambda: None,
+    progress: Callable[[str, int, int], None] | None = None,
 ) -> Dataset:
     """Read, parse and check each table in turn, then link them.
 
-    ``readers[name]()`` gives a table as read; it is called only when that
-    table is parsed and let go once parsed, so that at most one table is
-    held twice (as read and typed) at any moment.
+    ``readers[name]()`` gives a table as read. The next table is read in the
+    background while one is parsed and checked (reading is mostly pyarrow
+    work that releases the GIL), so at most two tables are held as read at
+    any moment, and each is let go once parsed. ``progress`` is called, as
+    in :func:`load_dataset`, before each table and before linking.
     """
+    step = progress or (lambda what, done, total: None)
+    names = list(TABLES)
+    total = len(names) + 1
     typed: dict[str, pd.DataFrame] = {}
     dropped: dict[str, int] = {}
-    for name, spec in TABLES.items():
-        frame = _parse_table(readers[name](), spec, source=sources[name], tz=tz)
-        typed[name], dropped[name] = check_table(frame, name, source=sources[name])
-        del frame
-        _release_freed_memory()
-        if dropped[name]:
-            logger.info(
-                "%s: dropped %d exact duplicate rows", sources[name], dropped[name]
-            )
-    before_linking()
+    with ThreadPoolExecutor(max_workers=1) as reading:
+        upcoming = reading.submit(readers[names[0]])
+        for done, name in enumerate(names):
+            step(f"reading and checking {sources[name]}", done, total)
+            # A read that failed raises here, on its table's turn, so errors
+            # come in table order whatever was read ahead.
+            raw = upcoming.result()
+            if done + 1 < len(names):
+                upcoming = reading.submit(readers[names[done + 1]])
+            frame = _parse_table(raw, TABLES[name], source=sources[name], tz=tz)
+            del raw
+            typed[name], dropped[name] = check_table(frame, name, source=sources[name])
+            del frame
+            _release_freed_memory()
+            if dropped[name]:
+                logger.info(
+                    "%s: dropped %d exact duplicate rows", sources[name], dropped[name]
+                )
+    step("linking the tables", total - 1, total)
     links = check_references(typed, sources)
     quality = DataQuality(duplicate_rows_dropped=dropped, notes=notes)
     return _derive(typed, links, tz=tz, quality=quality)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import decimal
+import threading
 
 import pandas as pd
 import pyarrow as pa
@@ -664,3 +665,41 @@ def test_categorical_frames_in_any_table_load_like_text_frames(small_tables):
             export_frame(as_categories, viewer=viewer),
             export_frame(as_text, viewer=viewer),
         )
+
+
+def test_progress_names_each_table_then_linking_in_order_from_the_callers_thread(
+    tmp_path,
+):
+    write_tables(tmp_path, make_tables(chats=[chat("k-1", "c-1")]))
+    calls = []
+
+    def progress(what, done, total):
+        calls.append((what, done, total, threading.get_ident()))
+
+    load_dataset(tmp_path, progress=progress)
+
+    assert [call[:3] for call in calls] == [
+        ("reading and checking contacts.csv", 0, 7),
+        ("reading and checking operators.csv", 1, 7),
+        ("reading and checking chats.csv", 2, 7),
+        ("reading and checking messages.csv", 3, 7),
+        ("reading and checking opportunities.csv", 4, 7),
+        ("reading and checking payments.csv", 5, 7),
+        ("linking the tables", 6, 7),
+        ("loaded", 7, 7),
+    ]
+    assert {call[3] for call in calls} == {threading.get_ident()}
+
+
+def test_an_earlier_tables_error_wins_over_a_later_unreadable_file(tmp_path):
+    # The next file is read while a table is checked; its failure must still
+    # wait for its turn.
+    tables = make_tables(chats=[chat("k-1", "c-1", opened_at="12/03/2025")])
+    write_tables(tmp_path, tables)
+    (tmp_path / "messages.csv").write_bytes(b"message_id,ticket_id\n\xff\xfe,k\n")
+
+    with pytest.raises(InvalidValueError) as refused:
+        load_dataset(tmp_path)
+
+    assert refused.value.source == "chats.csv"
+    assert refused.value.column == "opened_at"
