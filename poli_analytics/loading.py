@@ -37,6 +37,8 @@ logger = logging.getLogger(__name__)
 
 #: Tables with at least this many rows parse their columns in parallel.
 _PARALLEL_ROWS = 100_000
+#: Rows per block where a pass over every message is done a block at a time.
+_BLOCK_ROWS = 1 << 20
 
 
 def load_dataset(
@@ -495,23 +497,32 @@ def first_operator_codes(messages: pd.DataFrame, contact_count: int) -> np.ndarr
     ``sent_at``, ``message_id``, ``contact_code`` and ``operator_code``.
     """
     by_operator = messages["sender"].eq("operator").to_numpy(dtype=bool)
-    contact = messages["contact_code"].to_numpy()[by_operator].astype(np.int64)
-    writer = messages["operator_code"].to_numpy()[by_operator].astype(np.int64)
-    sent = (
-        messages["sent_at"].to_numpy(dtype="datetime64[us]").view(np.int64)[by_operator]
-    )
-    # Each contact's earliest time (a scatter minimum, no sort), then the
-    # messages sent at it: nearly always one per contact.
-    earliest = np.full(contact_count, np.iinfo(np.int64).max, dtype=np.int64)
-    np.minimum.at(earliest, contact, sent)
-    at_earliest = sent == earliest[contact]
-    contact, writer = contact[at_earliest], writer[at_earliest]
+    contacts = messages["contact_code"].to_numpy()
+    writers = messages["operator_code"].to_numpy()
+    sent = messages["sent_at"].to_numpy(dtype="datetime64[us]").view(np.int64)
+    # Each contact's earliest operator message time (a scatter minimum, no
+    # sort), then the operator messages sent at it: nearly always one per
+    # contact. Done a block of messages at a time, so the temporaries stay a
+    # few megabytes however many messages there are.
+    never = np.iinfo(np.int64).max
+    earliest = np.full(contact_count, never, dtype=np.int64)
+    blocks = [slice(b, b + _BLOCK_ROWS) for b in range(0, len(sent), _BLOCK_ROWS)]
+    for block in blocks:
+        operator_sent = np.where(by_operator[block], sent[block], never)
+        np.minimum.at(earliest, contacts[block], operator_sent)
+    hits = [np.empty(0, dtype=np.intp)]
+    for block in blocks:
+        hit = by_operator[block] & (sent[block] == earliest[contacts[block]])
+        hits.append(block.start + np.flatnonzero(hit))
+    at_earliest = np.concatenate(hits)
+    contact = contacts[at_earliest].astype(np.int64)
+    writer = writers[at_earliest].astype(np.int64)
     first = np.full(contact_count, -1, dtype=np.int64)
     tied = np.bincount(contact, minlength=contact_count)[contact] > 1
     first[contact[~tied]] = writer[~tied]
     if tied.any():
         # Only the tied few are sorted, by message_id as text.
-        ids = messages["message_id"][by_operator][at_earliest][tied]
+        ids = messages["message_id"].take(at_earliest[tied])
         ties = pd.DataFrame(
             {
                 "contact": contact[tied],

@@ -20,6 +20,7 @@ from poli_analytics import (
     dataset_from_frames,
     export_frame,
     load_dataset,
+    loading,
     operator_report,
     report_to_dict,
     sample_data_dir,
@@ -398,7 +399,13 @@ def _message(message, ticket, sender, sent_at, operator=None):
     }
 
 
-def test_first_operator_of_each_contact_is_derived_once_at_load():
+@pytest.mark.parametrize("block_rows", [2, 3, 1 << 20])
+def test_first_operator_of_each_contact_is_derived_once_at_load(
+    monkeypatch, block_rows
+):
+    # Messages are scanned a block at a time; tiny blocks put a contact's
+    # candidates in different blocks.
+    monkeypatch.setattr(loading, "_BLOCK_ROWS", block_rows)
     noon = "2025-03-07T12:00:00Z"
     data = make_dataset(
         contacts=[
