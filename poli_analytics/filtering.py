@@ -174,6 +174,8 @@ def check_selection(
     SelectionError
         For a manager, a value that does not occur in the data.
     """
+    if not any(getattr(selection, name) for name in FILTERS):
+        return  # nothing to check, so no choices to work out
     choices = filter_choices(scoped)
     everything = filter_choices(whole) if whole is not None and whole.partial else None
     for name, label in FILTERS.items():
