@@ -29,6 +29,7 @@ are never summed.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -292,12 +293,37 @@ def _metrics(
     return table.join(stats)[METRICS]
 
 
+#: Rows per block when distinct tuples are found a block at a time.
+_BLOCK_ROWS = 1 << 20
+
+
 def _distinct(group: np.ndarray, *keys: np.ndarray) -> pd.DataFrame:
     """The distinct (group, key...) rows, as columns ``group``, ``c0``, ``c1``...
 
-    The integer columns are packed into one int64 (mixed radix) and hashed
-    once; past 2**62 combinations it falls back to ``drop_duplicates``.
+    In order of first appearance. The integer columns are packed into one
+    int64 (mixed radix) and hashed once; past 2**62 combinations it falls
+    back to ``drop_duplicates``. When the last key never decreases (the
+    local day of messages in time order), rows are taken in blocks that
+    start where that key changes: no tuple is in two blocks, and each
+    block's hash table is small (faster, and a fraction of the memory).
     """
+    n = len(group)
+    if keys and n > _BLOCK_ROWS:
+        last = keys[-1]
+        if (last[1:] >= last[:-1]).all():
+            wanted = last[np.arange(_BLOCK_ROWS, n, _BLOCK_ROWS)]
+            cuts = np.unique(np.searchsorted(last, wanted, side="left"))
+            edges = [0, *cuts[cuts > 0].tolist(), n]
+            pieces = [
+                _distinct_rows(group[a:b], *(k[a:b] for k in keys))
+                for a, b in itertools.pairwise(edges)
+            ]
+            return pd.concat(pieces, ignore_index=True)
+    return _distinct_rows(group, *keys)
+
+
+def _distinct_rows(group: np.ndarray, *keys: np.ndarray) -> pd.DataFrame:
+    """:func:`_distinct` of rows taken all at once."""
     columns = [group, *keys]
     if not len(group):
         return pd.DataFrame(

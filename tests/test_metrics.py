@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from conftest import chat, make_dataset, op_message
-from poli_analytics import Selection, Viewer, filter_dataset, operator_report
+from poli_analytics import Selection, Viewer, filter_dataset, metrics, operator_report
 
 
 def rows(report) -> dict[str, dict]:
@@ -36,6 +36,36 @@ def test_interactions_are_distinct_contact_local_day_pairs():
     )
     ana = rows(report_for(data))["ana"]
     assert (ana["interactions"], ana["customers"], ana["messages_sent"]) == (3, 2, 5)
+
+
+@pytest.mark.parametrize("block_rows", [1, 2, 3, 1 << 20])
+def test_interactions_counted_in_day_blocks_match_the_definition(
+    monkeypatch, block_rows
+):
+    # Distinct (contact, day) tuples are found a block of days at a time.
+    # Ana and Bia write c-1 and c-2 over three local days, and a day may
+    # hold more messages than a block: Ana 3 interactions (c-1 on 10/03 and
+    # 11/03, c-2 on 12/03), Bia 2 (c-1 and c-2 on 11/03); for everyone 4
+    # (contact, day) pairs (c-1 on 11/03 counted once), not 3 + 2.
+    monkeypatch.setattr(metrics, "_BLOCK_ROWS", block_rows)
+    data = make_dataset(
+        chats=[chat("k-1", "c-1"), chat("k-2", "c-2")],
+        messages=[
+            op_message("m-1", "k-1", "ana", "2025-03-10T12:00:00Z"),
+            op_message("m-2", "k-1", "ana", "2025-03-10T13:00:00Z"),
+            op_message("m-3", "k-1", "ana", "2025-03-11T12:00:00Z"),
+            op_message("m-4", "k-1", "bia", "2025-03-11T13:00:00Z"),
+            op_message("m-5", "k-2", "bia", "2025-03-11T14:00:00Z"),
+            op_message("m-6", "k-2", "ana", "2025-03-12T12:00:00Z"),
+            op_message("m-7", "k-2", "ana", "2025-03-12T13:00:00Z"),
+        ],
+    )
+    report = report_for(data)
+    by_operator = rows(report)
+    assert by_operator["ana"]["interactions"] == 3
+    assert by_operator["bia"]["interactions"] == 2
+    assert report.totals["interactions"] == 4
+    assert report.totals["customers"] == 2
 
 
 def test_local_day_not_utc_day_decides_the_interaction():
