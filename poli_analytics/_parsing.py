@@ -80,9 +80,8 @@ def parse_text(column: pd.Series) -> pd.Series:
         ).all():
             column = column.astype("Int64")
     text = column.astype(TEXT)
-    stripped = text.str.strip()
-    if not _same_text(stripped, text):
-        text = stripped
+    if _has_surrounding_blanks(text):
+        text = text.str.strip()
     # else keep the column as read: a typed table then shares its text with
     # the table as read instead of holding a second copy while both exist.
     text = nfc(text)
@@ -108,6 +107,28 @@ def plain(column: pd.Series) -> pd.Series:
         return column.astype(column.cat.categories.dtype)
     except (TypeError, ValueError):  # integer categories and a missing value
         return column.astype(object)
+
+
+def _has_surrounding_blanks(text: pd.Series) -> bool:
+    """Whether ``text.str.strip()`` would change any value.
+
+    Trimmed one Arrow chunk at a time with the function pandas' ``strip``
+    uses, and compared by length (trimming only removes characters), so
+    a clean column of ten million IDs never exists twice in full.
+    """
+    values = pa.array(text, type=pa.large_string(), from_pandas=True)
+    chunks = values.chunks if isinstance(values, pa.ChunkedArray) else [values]
+    for chunk in chunks:
+        for start in range(0, len(chunk), _TRIM_BLOCK):
+            part = chunk.slice(start, _TRIM_BLOCK)
+            trimmed = pc.utf8_trim_whitespace(part)
+            if pc.sum(pc.binary_length(trimmed)) != pc.sum(pc.binary_length(part)):
+                return True
+    return False
+
+
+#: Values trimmed at a time by :func:`_has_surrounding_blanks`.
+_TRIM_BLOCK = 1 << 18
 
 
 def _same_text(left: pd.Series, right: pd.Series) -> bool:
