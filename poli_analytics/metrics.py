@@ -240,13 +240,24 @@ def _metrics(
     refunded = view.payments[view.payments["status"].eq("refunded")]
 
     def group(codes: np.ndarray) -> np.ndarray:
-        return codes if by_operator else np.zeros(len(codes), dtype=np.int64)
+        # For everyone, one group 0 (one byte per row: it is only packed).
+        return codes if by_operator else np.zeros(len(codes), dtype=np.int8)
 
     def operators_of(frame: pd.DataFrame) -> np.ndarray:
-        return group(frame["operator_code"].to_numpy(dtype=np.int64))
+        return group(frame["operator_code"].to_numpy())
+
+    def rows_of(frame: pd.DataFrame) -> np.ndarray:
+        # Rows per operator (a count needs no array of zeros for everyone).
+        if not by_operator:
+            return np.array([len(frame)], dtype=np.int64)
+        return np.bincount(frame["operator_code"].to_numpy(), minlength=size)
 
     frames = (messages, opportunities, paid, refunded)
-    size = 1 + max((int(operators_of(f).max()) for f in frames if len(f)), default=0)
+    size = 1
+    if by_operator:
+        size += max(
+            (int(f["operator_code"].max()) for f in frames if len(f)), default=0
+        )
 
     def tally(operator: np.ndarray, *keys: np.ndarray) -> np.ndarray:
         # (operator, keys) rows are distinct already: per operator, a count of
@@ -265,16 +276,16 @@ def _metrics(
         ),
         "customers": tally(served_operator, served_contact),
         "new_customers": tally(served_operator[new], served_contact[new]),
-        "opportunities": np.bincount(operators_of(opportunities), minlength=size),
+        "opportunities": rows_of(opportunities),
         "sales": _count_distinct(
             size, operators_of(paid), paid["opportunity_code"].to_numpy(dtype=np.int64)
         ),
         "amount_sold_cents": _sum(size, operators_of(paid), paid["amount_cents"]),
-        "refunds": np.bincount(operators_of(refunded), minlength=size),
+        "refunds": rows_of(refunded),
         "refunded_amount_cents": _sum(
             size, operators_of(refunded), refunded["amount_cents"]
         ),
-        "messages_sent": np.bincount(operators_of(messages), minlength=size),
+        "messages_sent": rows_of(messages),
     }
     table = pd.DataFrame(columns).astype("int64")
     if by_operator:
