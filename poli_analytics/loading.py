@@ -309,12 +309,12 @@ def _build(
             del raw
             typed[name], dropped[name] = check_table(frame, name, source=sources[name])
             del frame
-            _release_freed_memory()
             if dropped[name]:
                 logger.info(
                     "%s: dropped %d exact duplicate rows", sources[name], dropped[name]
                 )
     step("linking the tables", total - 1, total)
+    _release_freed_memory()
     links = check_references(typed, sources)
     quality = DataQuality(duplicate_rows_dropped=dropped, notes=notes)
     return _derive(typed, links, tz=tz, quality=quality)
