@@ -58,6 +58,9 @@ __all__ = ["DataQuality", "Dataset"]
 
 #: The integer type of the derived ``*_code`` columns and of a view's ``day``.
 CODE = np.int32
+#: Rows taken at a time by the passes over every message that work in
+#: blocks, so that their temporary arrays stay a few megabytes.
+BLOCK_ROWS = 1 << 20
 
 CHAT_ATTRIBUTES = ["department", "channel", "campaign"]
 DERIVED_COLUMNS = {

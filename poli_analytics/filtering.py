@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from ._keys import distinct_text, is_in
-from .dataset import CODE, Dataset
+from .dataset import BLOCK_ROWS, CODE, Dataset
 from .errors import ScopeError, SelectionError
 from .scoping import Viewer
 
@@ -273,9 +273,6 @@ def _passes(
 
 
 _MICROSECONDS_PER_DAY = 86_400_000_000
-#: Messages converted to local days at a time, so the temporaries of the
-#: conversion stay a few megabytes.
-_BLOCK_ROWS = 1 << 20
 
 
 def _local_days(stamps: pd.Series) -> np.ndarray:
@@ -287,8 +284,8 @@ def _local_days(stamps: pd.Series) -> np.ndarray:
     and right before 1970 too. ``stamps`` must have no missing values.
     """
     days = np.empty(len(stamps), dtype=CODE)
-    for start in range(0, len(stamps), _BLOCK_ROWS):
-        block = stamps.iloc[start : start + _BLOCK_ROWS]
+    for start in range(0, len(stamps), BLOCK_ROWS):
+        block = stamps.iloc[start : start + BLOCK_ROWS]
         wall_clock = block.dt.tz_localize(None).dt.as_unit("us").to_numpy()
         days[start : start + len(block)] = (
             wall_clock.view(np.int64) // _MICROSECONDS_PER_DAY

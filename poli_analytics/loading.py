@@ -27,7 +27,14 @@ import pyarrow.parquet as pq
 from . import _parsing
 from ._keys import categorical_from_codes, category_codes, code_type
 from ._schema import DEFAULT_TZ, TABLES, Column, Table
-from .dataset import CHAT_ATTRIBUTES, CODE, DERIVED_COLUMNS, DataQuality, Dataset
+from .dataset import (
+    BLOCK_ROWS,
+    CHAT_ATTRIBUTES,
+    CODE,
+    DERIVED_COLUMNS,
+    DataQuality,
+    Dataset,
+)
 from .errors import DataContractError, MissingColumnError, SelectionError
 from .validation import Link, check_references, check_table
 
@@ -37,8 +44,6 @@ logger = logging.getLogger(__name__)
 
 #: Tables with at least this many rows parse their columns in parallel.
 _PARALLEL_ROWS = 100_000
-#: Rows per block where a pass over every message is done a block at a time.
-_BLOCK_ROWS = 1 << 20
 
 
 def load_dataset(
@@ -506,7 +511,7 @@ def first_operator_codes(messages: pd.DataFrame, contact_count: int) -> np.ndarr
     # few megabytes however many messages there are.
     never = np.iinfo(np.int64).max
     earliest = np.full(contact_count, never, dtype=np.int64)
-    blocks = [slice(b, b + _BLOCK_ROWS) for b in range(0, len(sent), _BLOCK_ROWS)]
+    blocks = [slice(b, b + BLOCK_ROWS) for b in range(0, len(sent), BLOCK_ROWS)]
     for block in blocks:
         operator_sent = np.where(by_operator[block], sent[block], never)
         np.minimum.at(earliest, contacts[block], operator_sent)

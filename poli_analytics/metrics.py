@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 from ._keys import lookup
-from .dataset import DataQuality, Dataset
+from .dataset import BLOCK_ROWS, DataQuality, Dataset
 from .filtering import (
     FilteredView,
     Selection,
@@ -246,7 +246,7 @@ def _metrics(
     def operators_of(frame: pd.DataFrame) -> np.ndarray:
         return group(frame["operator_code"].to_numpy())
 
-    def rows_of(frame: pd.DataFrame) -> np.ndarray:
+    def count_rows(frame: pd.DataFrame) -> np.ndarray:
         # Rows per operator (a count needs no array of zeros for everyone).
         if not by_operator:
             return np.array([len(frame)], dtype=np.int64)
@@ -276,16 +276,16 @@ def _metrics(
         ),
         "customers": tally(served_operator, served_contact),
         "new_customers": tally(served_operator[new], served_contact[new]),
-        "opportunities": rows_of(opportunities),
+        "opportunities": count_rows(opportunities),
         "sales": _count_distinct(
             size, operators_of(paid), paid["opportunity_code"].to_numpy(dtype=np.int64)
         ),
         "amount_sold_cents": _sum(size, operators_of(paid), paid["amount_cents"]),
-        "refunds": rows_of(refunded),
+        "refunds": count_rows(refunded),
         "refunded_amount_cents": _sum(
             size, operators_of(refunded), refunded["amount_cents"]
         ),
-        "messages_sent": rows_of(messages),
+        "messages_sent": count_rows(messages),
     }
     table = pd.DataFrame(columns).astype("int64")
     if by_operator:
@@ -304,10 +304,6 @@ def _metrics(
     return table.join(stats)[METRICS]
 
 
-#: Rows per block when distinct tuples are found a block at a time.
-_BLOCK_ROWS = 1 << 20
-
-
 def _distinct(group: np.ndarray, *keys: np.ndarray) -> pd.DataFrame:
     """The distinct (group, key...) rows, as columns ``group``, ``c0``, ``c1``...
 
@@ -319,10 +315,10 @@ def _distinct(group: np.ndarray, *keys: np.ndarray) -> pd.DataFrame:
     block's hash table is small (faster, and a fraction of the memory).
     """
     n = len(group)
-    if keys and n > _BLOCK_ROWS:
+    if keys and n > BLOCK_ROWS:
         last = keys[-1]
         if (last[1:] >= last[:-1]).all():
-            wanted = last[np.arange(_BLOCK_ROWS, n, _BLOCK_ROWS)]
+            wanted = last[np.arange(BLOCK_ROWS, n, BLOCK_ROWS)]
             cuts = np.unique(np.searchsorted(last, wanted, side="left"))
             edges = [0, *cuts[cuts > 0].tolist(), n]
             pieces = [

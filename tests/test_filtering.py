@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from conftest import chat, make_dataset, op_message
-from poli_analytics import Selection, SelectionError, operator_report
+from poli_analytics import Selection, SelectionError, filtering, operator_report
 from poli_analytics.filtering import filter_dataset
 
 
@@ -144,10 +144,13 @@ def test_filter_values_are_trimmed_and_in_one_unicode_form():
     assert chosen.departments == ("P\u00f3s-venda",)
 
 
+@pytest.mark.parametrize("block_rows", [3, 1 << 20])
 @pytest.mark.parametrize("given_in_time_order", [True, False])
 def test_view_holds_operator_messages_in_time_order_with_local_days(
-    given_in_time_order,
+    monkeypatch, given_in_time_order, block_rows
 ):
+    # Local days are worked out a block of messages at a time.
+    monkeypatch.setattr(filtering, "BLOCK_ROWS", block_rows)
     # Local days in America/Sao_Paulo, as days since 1970-01-01, by hand:
     # 1970-01-01T02:30Z is 23:30 on 1969-12-31 (-1); 2018-11-04T02:59Z is
     # 23:59 on 2018-11-03 (17838), the minute before clocks jumped from 00:00

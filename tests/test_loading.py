@@ -405,7 +405,7 @@ def test_first_operator_of_each_contact_is_derived_once_at_load(
 ):
     # Messages are scanned a block at a time; tiny blocks put a contact's
     # candidates in different blocks.
-    monkeypatch.setattr(loading, "_BLOCK_ROWS", block_rows)
+    monkeypatch.setattr(loading, "BLOCK_ROWS", block_rows)
     noon = "2025-03-07T12:00:00Z"
     data = make_dataset(
         contacts=[

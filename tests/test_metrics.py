@@ -47,7 +47,7 @@ def test_interactions_counted_in_day_blocks_match_the_definition(
     # hold more messages than a block: Ana 3 interactions (c-1 on 10/03 and
     # 11/03, c-2 on 12/03), Bia 2 (c-1 and c-2 on 11/03); for everyone 4
     # (contact, day) pairs (c-1 on 11/03 counted once), not 3 + 2.
-    monkeypatch.setattr(metrics, "_BLOCK_ROWS", block_rows)
+    monkeypatch.setattr(metrics, "BLOCK_ROWS", block_rows)
     data = make_dataset(
         chats=[chat("k-1", "c-1"), chat("k-2", "c-2")],
         messages=[
