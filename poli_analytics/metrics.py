@@ -307,8 +307,10 @@ def _metrics(
 def _distinct(group: np.ndarray, *keys: np.ndarray) -> pd.DataFrame:
     """The distinct (group, key...) rows, as columns ``group``, ``c0``, ``c1``...
 
-    In order of first appearance. The integer columns are packed into one
-    int64 (mixed radix) and hashed once; past 2**62 combinations it falls
+    In order of first appearance, except where few tuples are possible
+    (then sorted). The integer columns are packed into one int64 (mixed
+    radix) and hashed once, or marked in a table of flags when there are at
+    most ``_MARKED_SPAN`` possible tuples; past 2**62 combinations it falls
     back to ``drop_duplicates``. When the last key never decreases (the
     local day of messages in time order), rows are taken in blocks that
     start where that key changes: no tuple is in two blocks, and each
@@ -327,6 +329,11 @@ def _distinct(group: np.ndarray, *keys: np.ndarray) -> pd.DataFrame:
             ]
             return pd.concat(pieces, ignore_index=True)
     return _distinct_rows(group, *keys)
+
+
+#: Up to this many possible tuples, distinct rows are marked in a table of
+#: flags (one byte each) rather than hashed.
+_MARKED_SPAN = 1 << 24
 
 
 def _distinct_rows(group: np.ndarray, *keys: np.ndarray) -> pd.DataFrame:
@@ -348,7 +355,14 @@ def _distinct_rows(group: np.ndarray, *keys: np.ndarray) -> pd.DataFrame:
             packed *= span
             packed += column
             packed -= low
-        packed = pd.unique(packed)
+        if np.prod(spans, dtype=float) <= _MARKED_SPAN:
+            # Few possible tuples (one contact, ticket or sale each, for
+            # everyone): mark them in a table of flags, no hashing.
+            seen = np.zeros(int(np.prod(spans, dtype=float)), dtype=bool)
+            seen[packed] = True
+            packed = np.flatnonzero(seen)
+        else:
+            packed = pd.unique(packed)
         unique = []
         for low, span in zip(reversed(lows), reversed(spans), strict=True):
             packed, digit = np.divmod(packed, span)
@@ -459,15 +473,17 @@ def _chat_stats(chats: pd.DataFrame, view_dataset: Dataset) -> pd.DataFrame:
     by_code = _chat_values(view_dataset)
     group = chats["group"].to_numpy(dtype=np.int64)
     ticket = chats["c0"].to_numpy(dtype=np.int64)
-    present = np.unique(group)
-    size = 1 + int(present.max(initial=-1))
+    chats_per_group = np.bincount(group)
+    present = np.flatnonzero(chats_per_group)
+    size = len(chats_per_group)
     response = by_code["response_s"][ticket]
 
     def mean(values: np.ndarray) -> np.ndarray:
-        # Plain float sums: exact for whole seconds and ratings (the usual case).
+        # Plain float sums: exact for whole seconds and ratings (the usual
+        # case). A missing value weighs 0 and adds 0.
         known = ~np.isnan(values)
-        count = np.bincount(group[known], minlength=size)[present]
-        total = np.bincount(group[known], weights=values[known], minlength=size)
+        count = np.bincount(group, weights=known, minlength=size)[present]
+        total = np.bincount(group, weights=np.where(known, values, 0.0), minlength=size)
         with np.errstate(invalid="ignore", divide="ignore"):
             return np.where(count > 0, total[present] / np.maximum(count, 1), np.nan)
 
