@@ -261,6 +261,9 @@ def _table_file(folder: Path, name: str) -> Path:
     found = [folder / f"{name}.{ext}" for ext in ("csv", "parquet")]
     found = [p for p in found if p.exists()]
     if len(found) == 1:
+        if found[0].is_dir():
+            msg = f"{found[0]}: is a folder; expected a file"
+            raise DataContractError(msg, source=found[0].name)
         return found[0]
     if not found:
         msg = f"{folder}: no {name}.csv or {name}.parquet (all six tables are needed)"

@@ -710,3 +710,14 @@ def test_an_earlier_tables_error_wins_over_a_later_unreadable_file(tmp_path):
 
     assert refused.value.source == "chats.csv"
     assert refused.value.column == "opened_at"
+
+
+def test_a_folder_in_place_of_a_table_file_is_refused_as_unreadable(tmp_path):
+    write_tables(tmp_path, make_tables(chats=[chat("k-1", "c-1")]))
+    (tmp_path / "messages.csv").unlink()
+    (tmp_path / "messages.csv").mkdir()
+
+    with pytest.raises(DataContractError, match="is a folder; expected a file") as e:
+        load_dataset(tmp_path)
+
+    assert e.value.source == "messages.csv"
