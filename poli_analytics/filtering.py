@@ -321,7 +321,8 @@ def _operator_messages(
         "day": _local_days(sent_at),
         **{
             name: messages[name].to_numpy()[order]
-            for name in ("ticket_code", "operator_code", "contact_code")
+            for name in VIEW_MESSAGE_COLUMNS
+            if name.endswith("_code")
         },
     }
     # Not copied into one block: each column is kept as made.

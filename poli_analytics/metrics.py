@@ -345,7 +345,8 @@ def _distinct_rows(group: np.ndarray, *keys: np.ndarray) -> pd.DataFrame:
         )
     lows = [int(c.min()) for c in columns]
     spans = [int(c.max()) - low + 1 for c, low in zip(columns, lows, strict=True)]
-    if np.prod(spans, dtype=float) >= 2.0**62:
+    possible = np.prod(spans, dtype=float)  # tuples the spans allow
+    if possible >= 2.0**62:
         frame = pd.DataFrame({f"k{i}": c for i, c in enumerate(columns)})
         unique = frame.drop_duplicates(ignore_index=True).to_numpy().T
     else:
@@ -355,10 +356,10 @@ def _distinct_rows(group: np.ndarray, *keys: np.ndarray) -> pd.DataFrame:
             packed *= span
             packed += column
             packed -= low
-        if np.prod(spans, dtype=float) <= _MARKED_SPAN:
+        if possible <= _MARKED_SPAN:
             # Few possible tuples (one contact, ticket or sale each, for
             # everyone): mark them in a table of flags, no hashing.
-            seen = np.zeros(int(np.prod(spans, dtype=float)), dtype=bool)
+            seen = np.zeros(int(possible), dtype=bool)
             seen[packed] = True
             packed = np.flatnonzero(seen)
         else:
