@@ -14,8 +14,9 @@ import io
 import logging
 import os
 import zoneinfo
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -304,28 +305,60 @@ def _build(
     total = len(names) + 1
     typed: dict[str, pd.DataFrame] = {}
     dropped: dict[str, int] = {}
-    with ThreadPoolExecutor(max_workers=1) as reading:
-        upcoming = reading.submit(readers[names[0]])
-        for done, name in enumerate(names):
-            step(f"reading and checking {sources[name]}", done, total)
-            # A read that failed raises here, on its table's turn, so errors
-            # come in table order whatever was read ahead.
-            raw = upcoming.result()
-            if done + 1 < len(names):
-                upcoming = reading.submit(readers[names[done + 1]])
-            frame = _parse_table(raw, TABLES[name], source=sources[name], tz=tz)
-            del raw
-            typed[name], dropped[name] = check_table(frame, name, source=sources[name])
-            del frame
-            if dropped[name]:
-                logger.info(
-                    "%s: dropped %d exact duplicate rows", sources[name], dropped[name]
+    with _loading_memory_pool():
+        with ThreadPoolExecutor(max_workers=1) as reading:
+            upcoming = reading.submit(readers[names[0]])
+            for done, name in enumerate(names):
+                step(f"reading and checking {sources[name]}", done, total)
+                # A read that failed raises here, on its table's turn, so
+                # errors come in table order whatever was read ahead.
+                raw = upcoming.result()
+                if done + 1 < len(names):
+                    upcoming = reading.submit(readers[names[done + 1]])
+                frame = _parse_table(raw, TABLES[name], source=sources[name], tz=tz)
+                del raw
+                typed[name], dropped[name] = check_table(
+                    frame, name, source=sources[name]
                 )
-    step("linking the tables", total - 1, total)
-    _release_freed_memory()
-    links = check_references(typed, sources)
-    quality = DataQuality(duplicate_rows_dropped=dropped, notes=notes)
-    return _derive(typed, links, tz=tz, quality=quality)
+                del frame
+                if dropped[name]:
+                    logger.info(
+                        "%s: dropped %d exact duplicate rows",
+                        sources[name],
+                        dropped[name],
+                    )
+        step("linking the tables", total - 1, total)
+        _release_freed_memory()
+        links = check_references(typed, sources)
+        quality = DataQuality(duplicate_rows_dropped=dropped, notes=notes)
+        return _derive(typed, links, tz=tz, quality=quality)
+
+
+@contextmanager
+def _loading_memory_pool() -> Iterator[None]:
+    """Make pyarrow allocate from jemalloc while a dataset loads, where
+    pyarrow has it and ``ARROW_DEFAULT_MEMORY_POOL`` does not choose a pool.
+
+    Loading allocates about a gigabyte at ten million messages, most of it
+    fresh memory; with jemalloc the system spends about half the time
+    handing it over that it does with pyarrow's default pool (mimalloc),
+    and the peak is no higher (docs/performance.md). Buffers keep the pool
+    they came from, so the previous default pool is simply restored after.
+    """
+    if os.environ.get("ARROW_DEFAULT_MEMORY_POOL"):
+        yield
+        return
+    try:
+        pool = pa.jemalloc_memory_pool()
+    except NotImplementedError:  # pragma: no cover - pyarrow built without it
+        yield
+        return
+    previous = pa.default_memory_pool()
+    pa.set_memory_pool(pool)
+    try:
+        yield
+    finally:
+        pa.set_memory_pool(previous)
 
 
 def _parse_table(

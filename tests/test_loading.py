@@ -717,3 +717,66 @@ def test_a_folder_in_place_of_a_table_file_is_refused_as_unreadable(tmp_path):
         load_dataset(tmp_path)
 
     assert e.value.source == "messages.csv"
+
+
+def _jemalloc_or_skip() -> pa.MemoryPool:
+    try:
+        return pa.jemalloc_memory_pool()
+    except NotImplementedError:
+        pytest.skip("this pyarrow has no jemalloc pool")
+
+
+def test_loading_allocates_from_jemalloc_and_restores_the_default_pool(
+    tmp_path, monkeypatch
+):
+    monkeypatch.delenv("ARROW_DEFAULT_MEMORY_POOL", raising=False)
+    jemalloc = _jemalloc_or_skip()
+    tables = make_tables(
+        chats=[chat("k-1", "c-1")],
+        messages=[op_message("m-1", "k-1", "ana", "2025-03-12T13:00:00Z")],
+    )
+    write_tables(tmp_path, tables)
+    before = pa.default_memory_pool().backend_name
+    held_before = jemalloc.bytes_allocated()
+    pools = []
+
+    def progress(what, done, total):
+        pools.append((what, pa.default_memory_pool().backend_name))
+
+    data = load_dataset(tmp_path, progress=progress)
+
+    # Every step up to linking runs with jemalloc as pyarrow's default pool;
+    # the caller's default comes back at the end, and the loaded text columns
+    # live in jemalloc's memory.
+    assert [pool for what, pool in pools[:-1]] == ["jemalloc"] * 7
+    assert pools[-1] == ("loaded", before)
+    assert pa.default_memory_pool().backend_name == before
+    assert jemalloc.bytes_allocated() > held_before
+    assert data.messages["message_id"].tolist() == ["m-1"]
+
+
+def test_a_refused_load_restores_the_default_pool(tmp_path, monkeypatch):
+    monkeypatch.delenv("ARROW_DEFAULT_MEMORY_POOL", raising=False)
+    _jemalloc_or_skip()
+    tables = make_tables(chats=[chat("k-1", "c-1", opened_at="12/03/2025")])
+    write_tables(tmp_path, tables)
+    before = pa.default_memory_pool().backend_name
+
+    with pytest.raises(InvalidValueError):
+        load_dataset(tmp_path)
+
+    assert pa.default_memory_pool().backend_name == before
+
+
+def test_a_pool_chosen_in_the_environment_is_left_alone(tmp_path, monkeypatch):
+    write_tables(tmp_path, make_tables(chats=[chat("k-1", "c-1")]))
+    before = pa.default_memory_pool().backend_name
+    monkeypatch.setenv("ARROW_DEFAULT_MEMORY_POOL", before)
+    pools = []
+
+    def progress(what, done, total):
+        pools.append(pa.default_memory_pool().backend_name)
+
+    load_dataset(tmp_path, progress=progress)
+
+    assert pools == [before] * 8
