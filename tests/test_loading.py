@@ -5,6 +5,7 @@ from __future__ import annotations
 import decimal
 import threading
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -780,3 +781,33 @@ def test_a_pool_chosen_in_the_environment_is_left_alone(tmp_path, monkeypatch):
     load_dataset(tmp_path, progress=progress)
 
     assert pools == [before] * 8
+
+
+def test_each_derived_message_column_holds_its_own_memory():
+    # The codes are handed to the message table without a copy; a write
+    # into one column must still leave every other column as it was.
+    messages = load_dataset(sample_data_dir()).messages
+    arrays = {
+        name: (
+            column.array.codes
+            if isinstance(column.dtype, pd.CategoricalDtype)
+            else column.to_numpy()
+        )
+        for name, column in messages.items()
+        if isinstance(column.dtype, pd.CategoricalDtype) or column.dtype.kind in "iu"
+    }
+    assert len(arrays) == 10
+    names = list(arrays)
+    shared = [
+        (a, b)
+        for i, a in enumerate(names)
+        for b in names[i + 1 :]
+        if np.shares_memory(arrays[a], arrays[b])
+    ]
+    assert shared == []
+
+    ticket = messages["ticket_id"].iloc[0]
+    contact = messages["contact_id"].iloc[0]
+    messages.loc[0, ["ticket_code", "contact_code"]] = -7
+    assert messages.loc[0, "ticket_id"] == ticket
+    assert messages.loc[0, "contact_id"] == contact
