@@ -314,7 +314,7 @@ def _operator_messages(
     else:
         order = rows[np.argsort(instants, kind="stable")]
     del instants
-    sent_at = pd.Series(messages["sent_at"].array.take(order))
+    sent_at = pd.Series(messages["sent_at"].array.take(order), copy=False)
     columns = {
         "row": order.astype(CODE),
         "sent_at": sent_at,

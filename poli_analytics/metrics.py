@@ -369,8 +369,10 @@ def _distinct_rows(group: np.ndarray, *keys: np.ndarray) -> pd.DataFrame:
             packed, digit = np.divmod(packed, span)
             unique.append(digit + low)
         unique.reverse()
+    # The arrays are fresh: taken as they are, not copied into one block.
     return pd.DataFrame(
-        {"group": unique[0], **{f"c{i}": k for i, k in enumerate(unique[1:])}}
+        {"group": unique[0], **{f"c{i}": k for i, k in enumerate(unique[1:])}},
+        copy=False,
     )
 
 
