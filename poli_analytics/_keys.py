@@ -8,7 +8,7 @@ aligned to the input index; missing keys never match).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -67,7 +67,29 @@ def lookup(keys: pd.Series, values: pd.Series) -> pd.Series:
     even when ``keys`` is empty, and unknown or missing keys give missing
     values.
     """
-    where = positions(keys, values.index)
+    return _aligned(values, positions(keys, values.index), keys)
+
+
+def lookup_columns(
+    keys: pd.Series, columns: Mapping[str, pd.Series]
+) -> dict[str, pd.Series]:
+    """:func:`lookup` of several columns of one table, the keys hashed once.
+
+    Every column must have the same unique index (the table's key); looking
+    them up one by one would hash the keys against it once per column.
+    """
+    if not columns:
+        return {}
+    index = next(iter(columns.values())).index
+    if any(not values.index.equals(index) for values in columns.values()):
+        msg = "lookup_columns: the columns must share one index"
+        raise ValueError(msg)
+    where = positions(keys, index)
+    return {name: _aligned(values, where, keys) for name, values in columns.items()}
+
+
+def _aligned(values: pd.Series, where: np.ndarray, keys: pd.Series) -> pd.Series:
+    """``values`` at the positions ``where`` (-1: missing), indexed like ``keys``."""
     found = values.iloc[np.maximum(where, 0)] if len(values) else values.reindex(keys)
     found = found.set_axis(keys.index).rename(values.name)
     return found.where(pd.Series(where >= 0, index=keys.index))

@@ -74,7 +74,7 @@ from ._export_columns import (
     Lang,
     translate,
 )
-from ._keys import lookup
+from ._keys import lookup, lookup_columns
 from .dataset import Dataset
 from .errors import PoliAnalyticsError, SelectionError
 from .filtering import FilteredView, Selection, check_selection, filter_dataset
@@ -230,16 +230,21 @@ def _interaction_rows(view: FilteredView) -> pd.DataFrame:
     codes = counted.reset_index()
     data = view.dataset
     day = codes["day"].to_numpy(dtype="int64").astype("datetime64[D]")
+    chat = _rows_by_code(codes["ticket_code"], data.chats, "ticket")
+    operator = _rows_by_code(codes["operator_code"], data.operators, "operator")
+
+    def taken(table: pd.DataFrame, column: str, at: np.ndarray) -> pd.Series:
+        return table[column].iloc[at].reset_index(drop=True)
+
     rows = pd.DataFrame(
         {
-            "ticket_id": _by_code(codes["ticket_code"], data.chats, "ticket"),
-            "operator_id": _by_code(codes["operator_code"], data.operators, "operator"),
+            "ticket_id": taken(data.chats, "ticket_id", chat),
+            "operator_id": taken(data.operators, "operator_id", operator),
             "interaction_date": pd.Series(day, dtype="datetime64[us]"),
             "messages": codes["messages"],
         }
     )
-    chats = data.chats.set_index("ticket_id")
-    rows["contact_id"] = lookup(rows["ticket_id"], chats["contact_id"])
+    rows["contact_id"] = taken(data.chats, "contact_id", chat)
     rows["new_customer"] = is_new_customer(
         view, rows["contact_id"], rows["operator_id"]
     ).astype("Int8")
@@ -247,8 +252,8 @@ def _interaction_rows(view: FilteredView) -> pd.DataFrame:
     return rows
 
 
-def _by_code(codes: pd.Series, table: pd.DataFrame, name: str) -> pd.Series:
-    """``table[name + "_id"]`` of the rows whose ``name + "_code"`` is each code.
+def _rows_by_code(codes: pd.Series, table: pd.DataFrame, name: str) -> np.ndarray:
+    """The row positions in ``table`` whose ``name + "_code"`` is each code.
 
     Every code of a view's message has its row in the view's (scoped)
     tables; a code without one would be a bug, and fails loudly.
@@ -261,19 +266,28 @@ def _by_code(codes: pd.Series, table: pd.DataFrame, name: str) -> pd.Series:
     if (found < 0).any():
         msg = f"message {name} codes without a {name} row in the scoped dataset"
         raise AssertionError(msg)
-    return table[f"{name}_id"].iloc[found].reset_index(drop=True)
+    return found
 
 
 def _add_opportunity_columns(
     rows: pd.DataFrame, opportunities: pd.DataFrame
 ) -> pd.DataFrame:
-    ids = rows["opportunity_id"]
-    return rows.assign(
-        opportunity_id=ids,
-        opportunity_kind=lookup(ids, opportunities["kind"]),
-        opportunity_created_at=lookup(ids, opportunities["created_at"]),
-        opportunity_amount_cents=lookup(ids, opportunities["amount_cents"]),
+    found = lookup_columns(
+        rows["opportunity_id"],
+        {
+            "opportunity_kind": opportunities["kind"],
+            "opportunity_created_at": opportunities["created_at"],
+            "opportunity_amount_cents": opportunities["amount_cents"],
+        },
     )
+    return rows.assign(**found)
+
+
+#: The chat's columns each export row carries as they are.
+_CHAT_COLUMNS = (
+    "opened_at", "assigned_at", "first_response_at", "closed_at",
+    "department", "channel", "campaign", "tags", "rating",
+)  # fmt: skip
 
 
 def _add_chat_columns(rows: pd.DataFrame, chats: pd.DataFrame) -> pd.DataFrame:
@@ -282,26 +296,28 @@ def _add_chat_columns(rows: pd.DataFrame, chats: pd.DataFrame) -> pd.DataFrame:
     seconds = pd.Timedelta(seconds=1)
     response = (by_ticket["first_response_at"] - start) // seconds
     service = (by_ticket["closed_at"] - start) // seconds
-    columns = {
-        column: lookup(rows["ticket_id"], by_ticket[column])
-        for column in (
-            "opened_at", "assigned_at", "first_response_at", "closed_at",
-            "department", "channel", "campaign", "tags", "rating",
-        )
-    }  # fmt: skip
-    columns["response_time_s"] = lookup(rows["ticket_id"], response).astype("Int64")
-    columns["service_time_s"] = lookup(rows["ticket_id"], service).astype("Int64")
+    copied = {column: by_ticket[column] for column in _CHAT_COLUMNS}
+    columns = lookup_columns(
+        rows["ticket_id"],
+        {**copied, "response_time_s": response, "service_time_s": service},
+    )
+    for column in ("response_time_s", "service_time_s"):
+        columns[column] = columns[column].astype("Int64")
     return rows.assign(**columns)
 
 
 def _add_contact_columns(rows: pd.DataFrame, contacts: pd.DataFrame) -> pd.DataFrame:
     by_contact = contacts.set_index("contact_id")
-    return rows.assign(
-        contact_name=lookup(rows["contact_id"], by_contact["name"]),
-        email=lookup(rows["contact_id"], by_contact["email"]),
-        phone=lookup(rows["contact_id"], by_contact["phone"]),
-        contact_created_at=lookup(rows["contact_id"], by_contact["created_at"]),
+    found = lookup_columns(
+        rows["contact_id"],
+        {
+            "contact_name": by_contact["name"],
+            "email": by_contact["email"],
+            "phone": by_contact["phone"],
+            "contact_created_at": by_contact["created_at"],
+        },
     )
+    return rows.assign(**found)
 
 
 def _sorted(rows: pd.DataFrame) -> pd.DataFrame:

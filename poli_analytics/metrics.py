@@ -35,7 +35,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ._keys import lookup
+from ._keys import lookup_columns
 from .dataset import BLOCK_ROWS, DataQuality, Dataset
 from .filtering import (
     FilteredView,
@@ -418,9 +418,12 @@ def is_new_customer(
     aligned; the result has their index.
     """
     contacts = view.dataset.contacts.set_index("contact_id")
-    created = lookup(contact_ids, contacts["created_at"])
-    first = lookup(contact_ids, contacts["first_operator_id"])
-    return view.in_period(created) & first.eq(operator_ids).fillna(False)
+    found = lookup_columns(
+        contact_ids,
+        {"created": contacts["created_at"], "first": contacts["first_operator_id"]},
+    )
+    first_is_theirs = found["first"].eq(operator_ids).fillna(False)
+    return view.in_period(found["created"]) & first_is_theirs
 
 
 def _chat_values(dataset: Dataset) -> dict[str, np.ndarray]:
