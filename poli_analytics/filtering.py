@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ._keys import distinct_text, is_in
+from ._keys import distinct_text, is_in, positions
 from .dataset import BLOCK_ROWS, CODE, Dataset
 from .errors import ScopeError, SelectionError
 from .scoping import Viewer
@@ -293,8 +293,36 @@ def _local_days(stamps: pd.Series) -> np.ndarray:
     return days
 
 
+#: A view's code columns: each is the code of the row that a categorical ID
+#: column of the messages names in another table (same column name there).
+_VIEW_CODES = {
+    "ticket_code": ("ticket_id", "chats"),
+    "operator_code": ("operator_id", "operators"),
+    "contact_code": ("contact_id", "contacts"),
+}
+
+
+def _code_of_each_category(
+    categories: pd.Index, table: pd.DataFrame, column: str, code_name: str
+) -> np.ndarray:
+    """``table[code_name]`` of the row whose ``column`` is each of
+    ``categories``, by category position.
+
+    In a dataset as loaded the messages' categories are the table's IDs in
+    row order; a scoped dataset keeps fewer, looked up once each.
+    """
+    code = table[code_name].to_numpy()
+    if categories.equals(pd.Index(table[column])):
+        return code
+    at = positions(pd.Series(categories), table[column])
+    if (at < 0).any():
+        msg = f"messages name a {column} without a row in the dataset"
+        raise AssertionError(msg)
+    return code[at]
+
+
 def _operator_messages(
-    messages: pd.DataFrame,
+    dataset: Dataset,
 ) -> tuple[pd.DataFrame, pd.DatetimeIndex]:
     """Operator messages in ``sent_at`` order, and that order as an index.
 
@@ -304,6 +332,7 @@ def _operator_messages(
     messages' columns with their text), each column made once: ``row``
     holds the messages' labels, and the view is indexed by position.
     """
+    messages = dataset.messages
     keep = messages["sender"].eq("operator") & messages["sent_at"].notna()
     rows = np.flatnonzero(keep.to_numpy(dtype=bool))
     instants = messages["sent_at"].to_numpy(dtype="datetime64[us]")[rows]
@@ -319,12 +348,19 @@ def _operator_messages(
         "row": order.astype(CODE),
         "sent_at": sent_at,
         "day": _local_days(sent_at),
-        **{
-            name: messages[name].to_numpy()[order]
-            for name in VIEW_MESSAGE_COLUMNS
-            if name.endswith("_code")
-        },
     }
+    for name, (column, table_name) in _VIEW_CODES.items():
+        values = messages[column]
+        if not isinstance(values.dtype, pd.CategoricalDtype):
+            values = values.astype("category")  # not a dataset as loaded
+        of_category = _code_of_each_category(
+            values.cat.categories, getattr(dataset, table_name), column, name
+        )
+        category = values.cat.codes.to_numpy()[order]
+        if (category < 0).any():  # every operator message names all three
+            msg = f"operator messages without a {column}"
+            raise AssertionError(msg)
+        columns[name] = of_category[category]
     # Not copied into one block: each column is kept as made.
     written = pd.DataFrame(columns, copy=False)[VIEW_MESSAGE_COLUMNS]
     return written, pd.DatetimeIndex(written["sent_at"])
@@ -334,9 +370,7 @@ def operator_messages_in_time_order(
     dataset: Dataset,
 ) -> tuple[pd.DataFrame, pd.DatetimeIndex]:
     """The dataset's operator messages sorted by ``sent_at``, kept on it."""
-    return dataset.derived(
-        "operator_messages", lambda: _operator_messages(dataset.messages)
-    )
+    return dataset.derived("operator_messages", lambda: _operator_messages(dataset))
 
 
 def filter_dataset(scoped: Dataset, selection: Selection) -> FilteredView:

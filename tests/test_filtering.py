@@ -8,7 +8,16 @@ import pandas as pd
 import pytest
 
 from conftest import chat, make_dataset, op_message
-from poli_analytics import Selection, SelectionError, filtering, operator_report
+from poli_analytics import (
+    Selection,
+    SelectionError,
+    Viewer,
+    filtering,
+    load_dataset,
+    operator_report,
+    sample_data_dir,
+    scope_dataset,
+)
 from poli_analytics.filtering import filter_dataset
 
 
@@ -179,3 +188,64 @@ def test_view_holds_operator_messages_in_time_order_with_local_days(
     assert ids == ["m-old", "m-eve", "m-dst", "m-new"]
     assert view.messages["day"].tolist() == [-1, 17838, 17839, 20158]
     assert view.messages.index.tolist() == [0, 1, 2, 3]
+
+
+@pytest.mark.parametrize(
+    "viewer",
+    [
+        Viewer(),
+        Viewer(role="supervisor", departments=("Vendas",)),
+        Viewer(role="supervisor", departments=("Suporte", "Financeiro")),
+        Viewer(role="operator", operator_id="op-003"),
+    ],
+    ids=["manager", "supervisor-one", "supervisor-two", "operator"],
+)
+def test_a_views_codes_name_the_rows_its_messages_name(viewer):
+    # The message table keeps no codes; a view works them out from the
+    # categoricals, in a scoped dataset from categories it has forgotten
+    # some of. Each code must lead back to the same IDs as the message.
+    scoped = scope_dataset(load_dataset(sample_data_dir()), viewer)
+    view = filter_dataset(scoped, Selection())
+    kept = scoped.messages.iloc[view.messages["row"].to_numpy()]
+    assert len(kept) > 100
+
+    for code, column, table in (
+        ("ticket_code", "ticket_id", scoped.chats),
+        ("operator_code", "operator_id", scoped.operators),
+        ("contact_code", "contact_id", scoped.contacts),
+    ):
+        ids = table.set_index(code)[column]
+        named = ids.reindex(view.messages[code].to_numpy()).tolist()
+        assert named == kept[column].astype(str).tolist(), code
+
+
+def test_a_scoped_views_codes_skip_the_chats_and_contacts_without_messages():
+    # Vendas holds a chat without messages (k-1, contact c-1) before the one
+    # with a message: the scoped messages know one ticket and one contact,
+    # the scoped tables two of each.
+    dataset = make_dataset(
+        chats=[
+            chat("k-1", "c-1"),
+            chat("k-2", "c-2"),
+            chat("k-3", "c-3", department="Suporte"),
+        ],
+        messages=[
+            op_message("m-1", "k-2", "bruno", "2025-03-12T12:00:00Z"),
+            op_message("m-2", "k-3", "ana", "2025-03-12T13:00:00Z"),
+        ],
+    )
+    scoped = scope_dataset(dataset, Viewer(role="supervisor", departments=("Vendas",)))
+    assert scoped.chats["ticket_id"].tolist() == ["k-1", "k-2"]
+
+    view = filter_dataset(scoped, Selection())
+
+    tickets = scoped.chats.set_index("ticket_code")["ticket_id"]
+    contacts = scoped.contacts.set_index("contact_code")["contact_id"]
+    operators = scoped.operators.set_index("operator_code")["operator_id"]
+    assert tickets[view.messages["ticket_code"]].tolist() == ["k-2"]
+    assert contacts[view.messages["contact_code"]].tolist() == ["c-2"]
+    assert operators[view.messages["operator_code"]].tolist() == ["bruno"]
+    report = operator_report(dataset, viewer=Viewer.supervisor("Vendas"))
+    assert report.operators["operator_id"].tolist() == ["bruno"]
+    assert report.operators["customers"].tolist() == [1]
+    assert report.operators["new_customers"].tolist() == [1]
