@@ -304,15 +304,19 @@ _VIEW_CODES = {
 
 def _code_of_each_category(
     categories: pd.Index, table: pd.DataFrame, column: str, code_name: str
-) -> np.ndarray:
+) -> np.ndarray | None:
     """``table[code_name]`` of the row whose ``column`` is each of
-    ``categories``, by category position.
+    ``categories``, by category position; None when that is the position
+    itself.
 
     In a dataset as loaded the messages' categories are the table's IDs in
-    row order; a scoped dataset keeps fewer, looked up once each.
+    row order, and the codes are the row positions; a scoped dataset keeps
+    fewer, looked up once each.
     """
     code = table[code_name].to_numpy()
     if categories.equals(pd.Index(table[column])):
+        if len(code) == 0 or (code[0] == 0 and (np.diff(code) == 1).all()):
+            return None
         return code
     at = positions(pd.Series(categories), table[column])
     if (at < 0).any():
@@ -356,11 +360,13 @@ def _operator_messages(
         of_category = _code_of_each_category(
             values.cat.categories, getattr(dataset, table_name), column, name
         )
-        category = values.cat.codes.to_numpy()[order]
+        category = values.array.codes[order]  # no copy of every message's
         if (category < 0).any():  # every operator message names all three
             msg = f"operator messages without a {column}"
             raise AssertionError(msg)
-        columns[name] = of_category[category]
+        columns[name] = (
+            category.astype(CODE) if of_category is None else of_category[category]
+        )
     # Not copied into one block: each column is kept as made.
     written = pd.DataFrame(columns, copy=False)[VIEW_MESSAGE_COLUMNS]
     return written, pd.DatetimeIndex(written["sent_at"])
