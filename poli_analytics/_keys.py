@@ -37,7 +37,9 @@ def positions(keys: pd.Series, universe: pd.Series | pd.Index) -> np.ndarray:
         if len(found) == 0:
             return np.full(len(codes), -1, dtype=np.int32)
         return np.where(codes >= 0, found.take(codes, mode="clip"), np.int32(-1))
-    found = pc.index_in(_arrow(keys), value_set=_arrow(universe))
+    # skip_nulls: a missing key never matches, even a missing value in the
+    # universe.
+    found = pc.index_in(_arrow(keys), value_set=_arrow(universe), skip_nulls=True)
     return (
         found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int32, copy=False)
     )
@@ -155,6 +157,10 @@ def categorical_from_codes(codes: np.ndarray, categories: pd.Index) -> pd.Catego
     second and 100 MB kept with the categories for a million ticket IDs.
     """
     codes = codes.astype(code_type(len(categories)), copy=False)
+    if not codes.flags.writeable:
+        # A view of pyarrow's memory: pandas would keep it as it is, and a
+        # table holding it could not be edited like any other.
+        codes = codes.copy()
     return pd.Categorical.from_codes(
         codes, dtype=_known_distinct_categories(categories), validate=False
     )

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
-from poli_analytics._keys import lookup, lookup_columns
+from poli_analytics._keys import (
+    categorical_from_codes,
+    is_in,
+    lookup,
+    lookup_columns,
+    positions,
+)
 
 
 def _table() -> pd.DataFrame:
@@ -56,3 +63,26 @@ def test_columns_of_different_tables_are_refused():
 
     with pytest.raises(ValueError, match="share one index"):
         lookup_columns(pd.Series(["k-1"]), {"a": table["cents"], "b": other})
+
+
+def test_a_categorical_from_read_only_codes_can_be_edited():
+    # Reference look-ups come back as views of pyarrow's memory (read-only);
+    # 32-bit codes (more than 32,766 categories) are not narrowed, so not
+    # copied on the way.
+    categories = pd.Index([f"k-{i}" for i in range(40_000)], dtype="str")
+    codes = np.arange(40_000, dtype=np.int32)
+    codes.flags.writeable = False
+
+    column = pd.Series(categorical_from_codes(codes, categories), copy=False)
+    column.iloc[0] = "k-5"
+
+    assert column.iloc[:2].tolist() == ["k-5", "k-1"]
+    assert codes[0] == 0
+
+
+def test_a_missing_key_never_matches_even_a_missing_value_in_the_universe():
+    keys = pd.Series(["a", None, "b"], dtype="str")
+
+    assert is_in(keys, ["a", None]).tolist() == [True, False, False]
+    assert is_in(keys.astype("category"), ["a", None]).tolist() == [True, False, False]
+    assert positions(keys, pd.Series([None, "a"], dtype="str")).tolist() == [1, -1, -1]
