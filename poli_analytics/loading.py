@@ -13,6 +13,7 @@ import csv
 import io
 import logging
 import os
+import threading
 import zoneinfo
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -184,6 +185,7 @@ _DICTIONARY_COLUMNS = {"messages": ("sender", "operator_id")}
 def _read_parquet(path: Path, notes: list[str] | None) -> pd.DataFrame:
     try:
         schema = pq.read_schema(path)
+        _refuse_nested_columns(path, schema)
         as_dictionary = [
             name
             for name in _DICTIONARY_COLUMNS.get(path.stem, ())
@@ -210,6 +212,20 @@ def _read_parquet(path: Path, notes: list[str] | None) -> pd.DataFrame:
     return frame
 
 
+def _refuse_nested_columns(path: Path, schema: pa.Schema) -> None:
+    """Refuse a contract column that holds lists, structs or maps: pandas
+    would turn each into its text (``"['a', 'b']"``) without a word."""
+    contract = TABLES[path.stem].column_names if path.stem in TABLES else []
+    for field in schema:
+        if field.name.strip() in contract and pa.types.is_nested(field.type):
+            msg = (
+                f"{path.name}: column {field.name.strip()!r} holds {field.type} "
+                "values; expected one text, number or timestamp per row (join a "
+                "list of tags with '|')"
+            )
+            raise DataContractError(msg, source=path.name, column=field.name.strip())
+
+
 def _arrow_decimals(arrow_type: pa.DataType) -> pd.ArrowDtype | None:
     return pd.ArrowDtype(arrow_type) if pa.types.is_decimal(arrow_type) else None
 
@@ -230,15 +246,27 @@ def _csv_error(path: Path, exc: Exception) -> DataContractError:
         )
         return DataContractError(msg, source=path.name, rows=[line - 1])
     reader = csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline=""))
-    width = len(next(reader, []))
-    for fields in reader:
-        if fields and len(fields) != width:
-            msg = (
-                f"{path.name}, line {reader.line_num}: {len(fields)} fields; "
-                f"expected {width}, as in the header (a comma inside a value "
-                "needs quotes)"
-            )
-            return DataContractError(msg, source=path.name, rows=[reader.line_num - 1])
+    try:
+        width = len(next(reader, []))
+        for fields in reader:
+            if fields and len(fields) != width:
+                msg = (
+                    f"{path.name}, line {reader.line_num}: {len(fields)} fields; "
+                    f"expected {width}, as in the header (a comma inside a value "
+                    "needs quotes)"
+                )
+                return DataContractError(
+                    msg, source=path.name, rows=[reader.line_num - 1]
+                )
+    except csv.Error as bad:
+        # Python's reader stops at a field over its limit (131,072
+        # characters); pyarrow, at one longer than its block.
+        line = reader.line_num
+        msg = (
+            f"{path.name}, line {line}: {bad}; expected values of ordinary "
+            "length (a quote left open makes the rest of the file one value)"
+        )
+        return DataContractError(msg, source=path.name, rows=[line - 1])
     problem = str(exc).splitlines()[0]
     msg = f"{path.name}: not a readable comma-separated file ({problem})"
     return DataContractError(msg, source=path.name)
@@ -334,6 +362,13 @@ def _build(
         return _derive(typed, links, tz=tz, quality=quality)
 
 
+#: Loads running now (in any thread) and the default pool to restore when
+#: the last of them ends: pyarrow's default pool is one per process.
+_pool_lock = threading.Lock()
+_pool_users = 0
+_pool_before: pa.MemoryPool | None = None
+
+
 @contextmanager
 def _loading_memory_pool() -> Iterator[None]:
     """Make pyarrow allocate from jemalloc while a dataset loads, where
@@ -344,8 +379,11 @@ def _loading_memory_pool() -> Iterator[None]:
     report was about 100 MB lower than with pyarrow's default pool
     (mimalloc) on the benchmark machine, the time the same within the
     runs' spread (docs/performance.md). Buffers keep the pool they came
-    from, so the previous default pool is simply restored after.
+    from, so the caller's default pool is simply restored after; loads
+    that overlap in threads share the switch, and the last one to end
+    restores it.
     """
+    global _pool_users, _pool_before
     if os.environ.get("ARROW_DEFAULT_MEMORY_POOL"):
         yield
         return
@@ -354,12 +392,19 @@ def _loading_memory_pool() -> Iterator[None]:
     except NotImplementedError:  # pragma: no cover - pyarrow built without it
         yield
         return
-    previous = pa.default_memory_pool()
-    pa.set_memory_pool(pool)
+    with _pool_lock:
+        if _pool_users == 0:
+            _pool_before = pa.default_memory_pool()
+            pa.set_memory_pool(pool)
+        _pool_users += 1
     try:
         yield
     finally:
-        pa.set_memory_pool(previous)
+        with _pool_lock:
+            _pool_users -= 1
+            if _pool_users == 0 and _pool_before is not None:
+                pa.set_memory_pool(_pool_before)
+                _pool_before = None
 
 
 def _parse_table(

@@ -818,3 +818,76 @@ def test_the_message_table_keeps_no_code_columns():
     # them out for the messages it keeps.
     messages = load_dataset(sample_data_dir()).messages
     assert [c for c in messages.columns if c.endswith("_code")] == []
+
+
+def test_loads_overlapping_in_threads_restore_the_callers_pool(monkeypatch):
+    monkeypatch.delenv("ARROW_DEFAULT_MEMORY_POOL", raising=False)
+    _jemalloc_or_skip()
+    before = pa.default_memory_pool().backend_name
+    started = threading.Barrier(2)
+    results = []
+
+    def load():
+        # Both loads are under way before either ends.
+        load_dataset(
+            sample_data_dir(),
+            progress=lambda what, done, total: done == 1 and started.wait(10),
+        )
+        results.append(pa.default_memory_pool().backend_name)
+
+    for _ in range(3):
+        threads = [threading.Thread(target=load) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert pa.default_memory_pool().backend_name == before
+    assert len(results) == 6
+
+
+@pytest.mark.parametrize(
+    ("column", "values", "kind"),
+    [
+        ("tags", pa.array([["vip", "frete"]], pa.list_(pa.string())), "list<"),
+        ("name", pa.array([{"first": "Ana"}]), "struct<"),
+    ],
+)
+def test_a_parquet_contract_column_of_lists_or_structs_is_refused(
+    tmp_path, column, values, kind
+):
+    # pandas would load each list as its text ("['vip', 'frete']").
+    tables = make_tables(chats=[chat("k-1", "c-1")])
+    write_tables(tmp_path, tables)
+    table = "chats" if column == "tags" else "operators"
+    frame = (
+        tables[table] if table == "chats" else pd.DataFrame({"operator_id": ["ana"]})
+    )
+    arrow = pa.Table.from_pandas(frame.drop(columns=[column], errors="ignore"))
+    arrow = arrow.append_column(column, values)
+    (tmp_path / f"{table}.csv").unlink()
+    pq.write_table(arrow, tmp_path / f"{table}.parquet")
+
+    with pytest.raises(DataContractError, match="expected one text") as refused:
+        load_dataset(tmp_path)
+
+    assert refused.value.source == f"{table}.parquet"
+    assert refused.value.column == column
+    assert kind in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ("operator_id,name\nana,{long}\nbia,Bia\n", 2),
+        ("operator_id,name\nana,Ana\nbia,{long},extra\n", 3),
+    ],
+)
+def test_a_csv_value_too_long_to_read_names_its_line(tmp_path, text, line):
+    path = tmp_path / "operators.csv"
+    path.write_text(text.replace("{long}", "A" * 3_000_000), encoding="utf-8")
+
+    with pytest.raises(DataContractError, match="values of ordinary length") as e:
+        read_table(path)
+
+    assert str(e.value).startswith(f"operators.csv, line {line}:")
+    assert e.value.source == "operators.csv"
