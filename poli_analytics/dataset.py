@@ -144,15 +144,19 @@ class Dataset:
     )
 
     def with_tables(self, **tables: pd.DataFrame) -> Dataset:
-        """A copy with some tables replaced (the frames are not copied)."""
+        """A copy with some tables replaced (the frames are not copied),
+        keeping nothing :meth:`derived` from the original."""
         return replace(self, **tables)
 
     def derived(self, key: str, build: Callable[[], Any]) -> Any:
         """``build()``, computed once per dataset and kept under ``key``.
 
-        The tables are treated as read-only after loading (pandas
-        Copy-on-Write keeps them so), which is what makes keeping the result
-        safe. Callers must not mutate what they get back.
+        The tables are treated as read-only after loading, which is what
+        makes keeping the result safe. pandas does not stop an edit in
+        place (``dataset.messages.loc[...] = ...``), and a result kept from
+        before it would not see it: to change a table, make a new dataset
+        with :meth:`with_tables`, which keeps nothing. Callers must not
+        mutate what they get back.
         """
         if key not in self._derived:
             self._derived[key] = build()
