@@ -245,9 +245,9 @@ def _interaction_rows(view: FilteredView) -> pd.DataFrame:
         }
     )
     rows["contact_id"] = taken(data.chats, "contact_id", chat)
-    rows["new_customer"] = is_new_customer(
-        view, rows["contact_id"], rows["operator_id"]
-    ).astype("Int8")
+    contact = pd.Series(data.chats["contact_code"].to_numpy()[chat])
+    new = is_new_customer(view, codes["operator_code"], contact)
+    rows["new_customer"] = pd.array(new, dtype="Int8")
     rows.insert(0, "record", "interaction")
     return rows
 
@@ -292,14 +292,16 @@ _CHAT_COLUMNS = (
 
 def _add_chat_columns(rows: pd.DataFrame, chats: pd.DataFrame) -> pd.DataFrame:
     by_ticket = chats.set_index("ticket_id")
-    start = by_ticket["assigned_at"].fillna(by_ticket["opened_at"])
-    seconds = pd.Timedelta(seconds=1)
-    response = (by_ticket["first_response_at"] - start) // seconds
-    service = (by_ticket["closed_at"] - start) // seconds
     copied = {column: by_ticket[column] for column in _CHAT_COLUMNS}
+    # Whole seconds of the durations the loader derived (``chats.response_s``
+    # and ``service_s``, exact in microseconds), rounded down.
     columns = lookup_columns(
         rows["ticket_id"],
-        {**copied, "response_time_s": response, "service_time_s": service},
+        {
+            **copied,
+            "response_time_s": np.floor(by_ticket["response_s"]),
+            "service_time_s": np.floor(by_ticket["service_s"]),
+        },
     )
     for column in ("response_time_s", "service_time_s"):
         columns[column] = columns[column].astype("Int64")

@@ -35,7 +35,6 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ._keys import lookup_columns
 from .dataset import BLOCK_ROWS, DataQuality, Dataset
 from .filtering import (
     FilteredView,
@@ -269,7 +268,7 @@ def _metrics(
     visits, served = sets.visits, sets.served
     served_operator = served["group"].to_numpy()
     served_contact = served["c0"].to_numpy()
-    new = _is_new(view, served["group"], served["c0"])
+    new = is_new_customer(view, served["group"], served["c0"])
     columns = {
         "interactions": tally(
             visits["group"].to_numpy(), visits["c0"].to_numpy(), visits["c1"].to_numpy()
@@ -389,11 +388,14 @@ def _sum(size: int, group: np.ndarray, cents: pd.Series) -> np.ndarray:
     return total
 
 
-def _is_new(view: FilteredView, writer: pd.Series, contact: pd.Series) -> np.ndarray:
-    """Whether each served contact is new for the operator who served it.
+def is_new_customer(
+    view: FilteredView, writer: pd.Series, contact: pd.Series
+) -> np.ndarray:
+    """Whether each contact is a new customer of the operator beside it.
 
     New: created within the period, and its first operator message ever was
-    written by this operator. ``writer`` and ``contact`` are integer codes.
+    written by this operator. ``writer`` and ``contact`` are aligned integer
+    codes (``operator_code``, ``contact_code``); one answer per pair.
     """
     contacts = view.dataset.contacts
     codes = contacts["contact_code"].to_numpy(dtype=np.int64)
@@ -406,24 +408,6 @@ def _is_new(view: FilteredView, writer: pd.Series, contact: pd.Series) -> np.nda
     created[codes] = view.in_period(contacts["created_at"]).to_numpy()
     chosen = contact.to_numpy(dtype=np.int64)
     return created[chosen] & (first[chosen] == writer.to_numpy(dtype=np.int64))
-
-
-def is_new_customer(
-    view: FilteredView, contact_ids: pd.Series, operator_ids: pd.Series
-) -> pd.Series:
-    """Whether each contact is a new customer of the operator beside it.
-
-    True when the contact was created within the view's period and its first
-    operator message ever was written by that operator. The two Series are
-    aligned; the result has their index.
-    """
-    contacts = view.dataset.contacts.set_index("contact_id")
-    found = lookup_columns(
-        contact_ids,
-        {"created": contacts["created_at"], "first": contacts["first_operator_id"]},
-    )
-    first_is_theirs = found["first"].eq(operator_ids).fillna(False)
-    return view.in_period(found["created"]) & first_is_theirs
 
 
 def _chat_values(dataset: Dataset) -> dict[str, np.ndarray]:
