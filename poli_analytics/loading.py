@@ -512,11 +512,15 @@ def _derive(
     ticket = links["messages", "ticket_id"]
     operator = links["messages", "operator_id"]
     # Each categorical below becomes exactly one column and is not used
-    # elsewhere, so it is handed over as it is (``add``) rather than copied,
-    # as pandas does: 10 to 40 MB a column at ten million messages.
-    add = _columns_of(messages)
-    add("ticket_id", categorical_from_codes(ticket, pd.Index(chats["ticket_id"])))
-    add(
+    # elsewhere, so it is handed over as it is rather than copied, as pandas
+    # does: 10 to 40 MB a column at ten million messages.
+    _hand_over(
+        messages,
+        "ticket_id",
+        categorical_from_codes(ticket, pd.Index(chats["ticket_id"])),
+    )
+    _hand_over(
+        messages,
         "operator_id",
         categorical_from_codes(operator, pd.Index(operators["operator_id"])),
     )
@@ -528,12 +532,18 @@ def _derive(
     # The chat's text copied to each message as categories (one small integer
     # per message pointing into one copy of each text), not text per message:
     # on ten million messages that is about 50 MB instead of 570 MB.
-    add("contact_id", categorical_from_codes(contact, pd.Index(contacts["contact_id"])))
+    _hand_over(
+        messages,
+        "contact_id",
+        categorical_from_codes(contact, pd.Index(contacts["contact_id"])),
+    )
     for column in CHAT_ATTRIBUTES:
         per_chat, categories = category_codes(chats[column])
         # Narrowed per chat, before it is spread to every message.
         per_chat = per_chat.astype(code_type(len(categories)))
-        add(column, categorical_from_codes(per_chat[ticket], categories))
+        _hand_over(
+            messages, column, categorical_from_codes(per_chat[ticket], categories)
+        )
 
     chat_of_opportunity = links["opportunities", "ticket_id"]
     for column in CHAT_ATTRIBUTES:
@@ -571,19 +581,11 @@ def _derive(
     )
 
 
-def _columns_of(frame: pd.DataFrame) -> Callable[[str, pd.Categorical], None]:
-    """``add(name, values)`` sets a column of ``frame`` from a categorical
-    that nothing else holds, without copying it.
-
-    pandas copies a bare categorical set as a column (it cannot know
-    whether the caller keeps writing to it); wrapped in a Series it is taken
-    as is.
-    """
-
-    def add(name: str, values: pd.Categorical) -> None:
-        frame[name] = pd.Series(values, index=frame.index, copy=False)
-
-    return add
+def _hand_over(frame: pd.DataFrame, name: str, values: pd.Categorical) -> None:
+    """Set ``frame[name]`` to a categorical that nothing else holds, without
+    the copy pandas makes of a bare categorical (it cannot know whether the
+    caller keeps writing to it); wrapped in a Series it is taken as is."""
+    frame[name] = pd.Series(values, index=frame.index, copy=False)
 
 
 def _release_freed_memory() -> None:
